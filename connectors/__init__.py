@@ -1,0 +1,12 @@
+"""Connectors: extract vendor records and land them unchanged (see DESIGN.md, "Landing zone")."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+
+def sources() -> dict[str, ModuleType]:
+    """Every source module by name; each has SOURCE, STREAMS and make_client(conn)."""
+    from connectors import github_copilot, msgraph, zendesk
+
+    return {m.SOURCE: m for m in (msgraph, github_copilot, zendesk)}

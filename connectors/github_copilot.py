@@ -1,0 +1,97 @@
+"""GitHub Copilot: per-user daily usage (usage-metrics reports API) and seat assignments.
+
+Connection: host = API base (https://api.github.com), password = token (classic `read:org` +
+`manage_billing:copilot`, or fine-grained "Organization Copilot metrics" read), extra.org,
+optional extra.start_date (first day to backfill; default 28 days back) and extra.lookback_days
+(days re-pulled on every run for late files; default 3).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+
+from connectors.config import ConnectionConfig
+from connectors.errors import MalformedResponseError
+from connectors.http import VendorHttpClient, bearer_auth
+from connectors.pagination import link_header_pages, signed_download_records
+from connectors.streams import ExtractContext, Page, Stream
+
+SOURCE = "github_copilot"
+API_VERSION = "2022-11-28"
+
+
+def make_client(conn: ConnectionConfig, **overrides) -> VendorHttpClient:
+    org = conn.require_extra("org")
+    return VendorHttpClient(
+        vendor="GitHub",
+        base_url=conn.host or "https://api.github.com",
+        auth=bearer_auth(conn.password or ""),
+        headers={"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": API_VERSION},
+        secrets=(conn.password or "",),
+        hints={
+            401: "the token is invalid or expired",
+            403: f"the token lacks read:org/manage_billing:copilot for org {org}, or the "
+            "'Copilot usage metrics' policy is not enabled",
+            404: f"org {org} not found or it has no Copilot Business/Enterprise subscription",
+            422: "the Copilot metrics policy is disabled for this org",
+        },
+        settings={"lookback_days": 3, **conn.extra},
+        **overrides,
+    )
+
+
+def _days_to_fetch(client: VendorHttpClient, cursor: str | None, today: date) -> list[date]:
+    last = today - timedelta(days=1)  # the T-1 file is the newest that can exist
+    if cursor:
+        first = date.fromisoformat(cursor) - timedelta(days=int(client.settings["lookback_days"]) - 1)
+    elif client.settings.get("start_date"):
+        first = date.fromisoformat(client.settings["start_date"])
+    else:
+        first = last - timedelta(days=27)
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def _extract_users_daily(client: VendorHttpClient, ctx: ExtractContext) -> Iterator[Page]:
+    days = _days_to_fetch(client, ctx.cursor_before, datetime.now(UTC).date())
+    if days:
+        ctx.window_start, ctx.window_end = days[0].isoformat(), days[-1].isoformat()
+    path = f"orgs/{client.org}/copilot/metrics/reports/users-1-day"  # type: ignore[attr-defined]
+    for day in days:
+        response = client.request("GET", path, params={"day": day.isoformat()}, expected=(200, 204))
+        if response.status_code == 204 or not response.content.strip():
+            ctx.notes.setdefault("days_without_data", []).append(day.isoformat())
+            continue
+        body = client.parse_json(response)
+        links = body.get("download_links") if isinstance(body, dict) else None
+        if not isinstance(links, list):
+            raise MalformedResponseError(f"GitHub users-1-day for {day} has no download_links list.")
+        records: list[dict] = []
+        for file_records in signed_download_records(client, links):
+            records.extend(file_records)
+        yield Page(records, cursor=day.isoformat())
+
+
+def _extract_seats(client: VendorHttpClient, ctx: ExtractContext) -> Iterator[Page]:
+    path = f"orgs/{client.org}/copilot/billing/seats"  # type: ignore[attr-defined]
+    for records in link_header_pages(client, path, {"per_page": 100}, "seats"):
+        yield Page(records)
+
+
+USERS_DAILY = Stream(
+    source=SOURCE,
+    name="users_daily",
+    primary_key=("day", "user_id"),
+    disposition="merge",
+    extract=_extract_users_daily,
+    description="One record per user per active day from the users-1-day report files (NDJSON).",
+)
+SEATS = Stream(
+    source=SOURCE,
+    name="seats",
+    primary_key=("assignee.id",),
+    disposition="snapshot",
+    extract=_extract_seats,
+    description="Copilot seat assignments with last activity (full snapshot each run).",
+)
+STREAMS = (USERS_DAILY, SEATS)

@@ -1,0 +1,126 @@
+"""Paging strategies, one per vendor convention. Each follows server-issued links verbatim."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from connectors.errors import MalformedResponseError
+from connectors.http import VendorHttpClient
+
+# A vendor that keeps sending "more" forever is a bug on one side; stop and say so.
+MAX_PAGES = 100_000
+
+
+def _records(client: VendorHttpClient, body: Any, key: str, url: str) -> list[dict]:
+    if not isinstance(body, dict) or not isinstance(body.get(key), list):
+        raise MalformedResponseError(
+            f"{client.vendor} page at {url} has no '{key}' list (keys: {sorted(body)[:10] if isinstance(body, dict) else type(body).__name__}). "
+            "Nothing from this page was landed."
+        )
+    return body[key]
+
+
+def link_header_pages(
+    client: VendorHttpClient, path: str, params: Mapping[str, Any] | None, records_key: str | None
+) -> Iterator[list[dict]]:
+    """GitHub style: `Link: <...>; rel="next"`; no next link means the last page."""
+    url, query = client.url(path), dict(params or {})
+    for _ in range(MAX_PAGES):
+        response = client.request("GET", url, params=query)
+        body = client.parse_json(response)
+        if records_key is None:
+            if not isinstance(body, list):
+                raise MalformedResponseError(f"{client.vendor} page at {url} is not a JSON array.")
+            yield body
+        else:
+            yield _records(client, body, records_key, url)
+        nxt = response.links.get("next", {}).get("url")
+        if not nxt:
+            return
+        url, query = nxt, {}
+    raise MalformedResponseError(f"{client.vendor}: more than {MAX_PAGES} pages at {path}; stopping.")
+
+
+def odata_pages(client: VendorHttpClient, path: str, params: Mapping[str, Any] | None) -> Iterator[list[dict]]:
+    """Microsoft Graph: follow `@odata.nextLink` until it is absent."""
+    url, query = client.url(path), dict(params or {})
+    for _ in range(MAX_PAGES):
+        body = client.get_json(url, params=query)
+        yield _records(client, body, "value", url)
+        nxt = body.get("@odata.nextLink")
+        if not nxt:
+            return
+        url, query = nxt, {}
+    raise MalformedResponseError(f"{client.vendor}: more than {MAX_PAGES} pages at {path}; stopping.")
+
+
+def zendesk_cursor_pages(
+    client: VendorHttpClient, path: str, params: Mapping[str, Any], records_key: str
+) -> Iterator[tuple[list[dict], str | None]]:
+    """Zendesk cursor-based incremental export.
+
+    Pages until `end_of_stream` is true. An empty page with `end_of_stream: false` is legal and does not
+    end the stream. Yields (records, after_cursor); the last after_cursor is the state for the next run.
+    """
+    url, query = client.url(path), dict(params)
+    for _ in range(MAX_PAGES):
+        body = client.get_json(url, params=query)
+        records = _records(client, body, records_key, url)
+        if "end_of_stream" not in body:
+            raise MalformedResponseError(f"{client.vendor} page at {url} lacks 'end_of_stream'.")
+        cursor = body.get("after_cursor")
+        yield records, cursor
+        if body["end_of_stream"]:
+            return
+        nxt = body.get("after_url")
+        if not nxt:
+            raise MalformedResponseError(f"{client.vendor}: end_of_stream is false but no after_url at {url}.")
+        url, query = nxt, {}
+    raise MalformedResponseError(f"{client.vendor}: more than {MAX_PAGES} pages at {path}; stopping.")
+
+
+def links_next_pages(
+    client: VendorHttpClient, path: str, params: Mapping[str, Any] | None, records_key: str
+) -> Iterator[list[dict]]:
+    """Cursor pagination with `links.next` (Zendesk lists, Harvest): follow it while it is set."""
+    url, query = client.url(path), dict(params or {})
+    for _ in range(MAX_PAGES):
+        body = client.get_json(url, params=query)
+        yield _records(client, body, records_key, url)
+        links = body.get("links") or {}
+        meta = body.get("meta") or {}
+        nxt = links.get("next")
+        if not nxt or meta.get("has_more") is False:
+            return
+        url, query = nxt, {}
+    raise MalformedResponseError(f"{client.vendor}: more than {MAX_PAGES} pages at {path}; stopping.")
+
+
+def signed_download_records(client: VendorHttpClient, links: list[Any]) -> Iterator[list[dict]]:
+    """Fetch report files behind signed links, without the vendor token, and parse NDJSON or a JSON array.
+
+    Links may be plain strings or `{"url": ...}` objects (both readings exist in the wild).
+    """
+    for link in links:
+        url = link.get("url") if isinstance(link, dict) else link
+        if not isinstance(url, str):
+            raise MalformedResponseError(f"{client.vendor}: download link {link!r} is not a URL.")
+        response = client.request("GET", url, authenticated=False)
+        text = response.text.strip()
+        if not text:
+            yield []
+            continue
+        try:
+            if text.startswith("["):
+                parsed = json.loads(text)
+                records = parsed if isinstance(parsed, list) else [parsed]
+            else:
+                records = [json.loads(line) for line in text.splitlines() if line.strip()]
+        except json.JSONDecodeError as exc:
+            raise MalformedResponseError(
+                f"{client.vendor}: report file {client._endpoint(url)} is not NDJSON or JSON ({exc}). "
+                "Nothing from this day was landed."
+            ) from exc
+        yield records

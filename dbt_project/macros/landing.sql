@@ -1,0 +1,90 @@
+{#-
+  Reading the landing zone (DuckDB only: staging is the adapter boundary).
+
+  Layout: <root>/source=<source>/stream=<stream>/date=<YYYY-MM-DD>/<batch_id>.jsonl.gz plus
+  <batch_id>.manifest.json. A batch counts only once its manifest exists, so data files are joined to
+  the manifests on batch_id. Globs end in `.jsonl.gz` / `.manifest.json`, which keeps `*.tmp-xxxx`
+  files out. Each vendor record stays raw JSON (`record`), so unknown vendor fields never break a read.
+-#}
+
+{% macro landing_root() -%}
+    {{ return((var('landing_root') | string).rstrip('/')) }}
+{%- endmacro %}
+
+{% macro landing_stream_path(source_name, stream) -%}
+    {{ return(landing_root() ~ '/source=' ~ source_name ~ '/stream=' ~ stream) }}
+{%- endmacro %}
+
+{% macro landing_has_batches(source_name, stream) -%}
+    {%- if not execute -%}{{ return(true) }}{%- endif -%}
+    {%- set sql -%}
+        select count(*) from glob('{{ landing_stream_path(source_name, stream) }}/date=*/*.manifest.json')
+    {%- endset -%}
+    {%- set result = run_query(sql) -%}
+    {{ return(result.columns[0].values()[0] > 0) }}
+{%- endmacro %}
+
+{#-
+  Returns a subquery with one row per committed vendor record:
+    record (json), _batch_id, _extracted_at (UTC timestamp), _record_count (batch's manifest count).
+  latest_batch_only: for snapshot streams, keep only the newest committed batch. It is chosen from
+  the manifests, so a newer empty snapshot correctly empties the stream.
+-#}
+{% macro read_landing(source_name, stream, latest_batch_only=false) -%}
+    {%- set manifests = source(source_name, stream) -%}
+    {%- if not landing_has_batches(source_name, stream) -%}
+    (
+        select
+            cast(null as json) as record,
+            cast(null as varchar) as _batch_id,
+            cast(null as timestamp) as _extracted_at,
+            cast(null as bigint) as _record_count
+        where false
+    )
+    {%- else -%}
+    (
+        with manifests as (
+            select
+                json ->> 'batch_id' as batch_id,
+                cast(json ->> 'record_count' as bigint) as record_count,
+                timezone('UTC', cast(json ->> 'extracted_at' as timestamptz)) as extracted_at
+            from {{ manifests }}
+            where json ->> 'source' = '{{ source_name }}'
+              and json ->> 'stream' = '{{ stream }}'
+        ),
+
+        data_files as (
+            select
+                json as record,
+                regexp_extract(filename, '([^/\\]+)\.jsonl\.gz$', 1) as batch_id
+            from read_json_objects(
+                '{{ landing_stream_path(source_name, stream) }}/date=*/*.jsonl.gz',
+                format = 'newline_delimited',
+                filename = true,
+                hive_partitioning = false
+            )
+        )
+
+        select
+            data_files.record,
+            manifests.batch_id as _batch_id,
+            manifests.extracted_at as _extracted_at,
+            manifests.record_count as _record_count
+        from data_files
+        inner join manifests on data_files.batch_id = manifests.batch_id
+        {%- if latest_batch_only %}
+        where manifests.batch_id = (select max(batch_id) from manifests)
+        {%- endif %}
+    )
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A vendor timestamp string (any ISO offset, or Z) as a UTC timestamp without zone. -#}
+{% macro to_utc(expr) -%}
+    timezone('UTC', cast({{ expr }} as timestamptz))
+{%- endmacro %}
+
+{#- Microsoft Graph (and others) send "" for unset strings: make them null. -#}
+{% macro json_str(record, path) -%}
+    nullif(trim(json_extract_string({{ record }}, '{{ path }}')), '')
+{%- endmacro %}

@@ -1,0 +1,25 @@
+{#- Portable helpers for intermediate/ and marts/ (DuckDB and Postgres). -#}
+
+{#- 0..(10^digits - 1) as column n, built from unions and cross joins (no generate_series). -#}
+{% macro numbers(digits=3) -%}
+    {%- for i in range(digits) %}
+    {%- if not loop.first %} cross join {% endif -%}
+    (
+        {%- for d in range(10) %}select {{ d }} as d{%- if not loop.last %} union all {% endif %}{% endfor -%}
+    ) as digits_{{ i }}
+    {%- endfor -%}
+{%- endmacro %}
+
+{% macro numbers_expr(digits=3) -%}
+    {%- for i in range(digits) -%}digits_{{ i }}.d * {{ 10 ** i }}{%- if not loop.last %} + {% endif -%}{%- endfor -%}
+{%- endmacro %}
+
+{#- Round a float for publication; Postgres only rounds numerics. -#}
+{% macro round_pct(expr, places=2) -%}
+    round(cast({{ expr }} as {{ dbt.type_numeric() }}), {{ places }})
+{%- endmacro %}
+
+{#- Date arithmetic that returns a date on every adapter. -#}
+{% macro add_days(days, date_expr) -%}
+    cast({{ dbt.dateadd('day', days, date_expr) }} as date)
+{%- endmacro %}

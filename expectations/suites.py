@@ -1,0 +1,174 @@
+"""Expectation suites: what must hold for each landing stream and each published mart.
+
+`severity="critical"` failures stop the batch (landing) or the publish (gate); warnings are reported in
+Data Docs and the run summary but do not block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import great_expectations.expectations as gxe
+
+MINUTES_PER_YEAR = 365 * 24 * 60
+DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
+
+
+@dataclass(frozen=True)
+class SuiteSpec:
+    name: str
+    build: Callable[[dict], list]  # settings -> expectations
+
+
+def _landing_msgraph_users(_: dict) -> list:
+    return [
+        gxe.ExpectTableRowCountToBeBetween(min_value=1, severity="critical"),
+        gxe.ExpectColumnValuesToNotBeNull(column="id", severity="critical"),
+        gxe.ExpectColumnValuesToBeUnique(column="id", severity="critical"),
+        gxe.ExpectColumnValuesToNotBeNull(column="userPrincipalName", severity="critical"),
+        gxe.ExpectColumnValuesToNotBeNull(column="mail", mostly=0.95, severity="warning"),
+        gxe.ExpectColumnValuesToNotBeNull(column="department", mostly=0.9, severity="warning"),
+    ]
+
+
+COPILOT_COUNTERS = (
+    "user_initiated_interaction_count",
+    "code_generation_activity_count",
+    "code_acceptance_activity_count",
+    "loc_added_sum",
+    "loc_deleted_sum",
+)
+
+
+def _landing_copilot_users_daily(_: dict) -> list:
+    checks = [
+        gxe.ExpectColumnValuesToNotBeNull(column="day", severity="critical"),
+        gxe.ExpectColumnValuesToMatchRegex(column="day", regex=DATE_RE, severity="critical"),
+        gxe.ExpectColumnValuesToNotBeNull(column="user_id", severity="critical"),
+        gxe.ExpectColumnValuesToNotBeNull(column="user_login", severity="critical"),
+        gxe.ExpectCompoundColumnsToBeUnique(column_list=["day", "user_id"], severity="critical"),
+    ]
+    checks += [gxe.ExpectColumnValuesToBeBetween(column=c, min_value=0, severity="critical") for c in COPILOT_COUNTERS]
+    return checks
+
+
+def _landing_copilot_seats(_: dict) -> list:
+    return [
+        gxe.ExpectColumnValuesToNotBeNull(column="created_at", severity="critical"),
+        # A seat can lose its assignee (deleted account); many such seats means something is off.
+        gxe.ExpectColumnValuesToNotBeNull(column="assignee.id", mostly=0.95, severity="warning"),
+        gxe.ExpectColumnValuesToBeUnique(column="assignee.id", severity="warning"),
+    ]
+
+
+def _landing_zendesk_tickets(_: dict) -> list:
+    return [
+        gxe.ExpectColumnValuesToNotBeNull(column="id", severity="critical"),
+        gxe.ExpectColumnValuesToBeUnique(column="id", severity="critical"),
+        gxe.ExpectColumnValuesToNotBeNull(column="created_at", severity="critical"),
+        gxe.ExpectColumnValuesToNotBeNull(column="generated_timestamp", severity="critical"),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="status",
+            value_set=["new", "open", "pending", "hold", "solved", "closed", "deleted"],
+            severity="critical",
+        ),
+        gxe.ExpectColumnValuesToBeBetween(
+            column="metric_set.full_resolution_time_in_minutes.calendar",
+            min_value=0,
+            max_value=MINUTES_PER_YEAR,
+            severity="critical",
+        ),
+    ]
+
+
+def _landing_zendesk_users(_: dict) -> list:
+    return [
+        gxe.ExpectTableRowCountToBeBetween(min_value=1, severity="critical"),
+        gxe.ExpectColumnValuesToNotBeNull(column="id", severity="critical"),
+        gxe.ExpectColumnValuesToBeUnique(column="id", severity="critical"),
+        gxe.ExpectColumnValuesToNotBeNull(column="email", mostly=0.99, severity="warning"),
+    ]
+
+
+LANDING_SUITES: dict[str, SuiteSpec] = {
+    "msgraph/users": SuiteSpec("landing.msgraph.users", _landing_msgraph_users),
+    "github_copilot/users_daily": SuiteSpec("landing.github_copilot.users_daily", _landing_copilot_users_daily),
+    "github_copilot/seats": SuiteSpec("landing.github_copilot.seats", _landing_copilot_seats),
+    "zendesk/tickets": SuiteSpec("landing.zendesk.tickets", _landing_zendesk_tickets),
+    "zendesk/users": SuiteSpec("landing.zendesk.users", _landing_zendesk_users),
+}
+
+
+def _landing_freshness(settings: dict) -> list:
+    """Over the table of latest manifests: every stream landed recently."""
+    return [
+        gxe.ExpectColumnValuesToBeBetween(
+            column="age_hours", min_value=0, max_value=settings["max_landing_age_hours"], severity="critical"
+        ),
+        gxe.ExpectColumnValuesToBeBetween(column="record_count", min_value=0, severity="critical"),
+    ]
+
+
+def _staging_tickets(_: dict) -> list:
+    return [
+        gxe.ExpectColumnValuesToNotBeNull(column="ticket_id", severity="critical"),
+        gxe.ExpectColumnValuesToBeUnique(column="ticket_id", severity="critical"),
+        gxe.ExpectColumnValuesToBeBetween(
+            column="resolution_hours", min_value=0, max_value=MINUTES_PER_YEAR / 60, severity="critical"
+        ),
+        gxe.ExpectColumnValuesToNotBeNull(column="assignee_person_key", mostly=0.95, severity="warning"),
+    ]
+
+
+def _mart_adoption_weekly(settings: dict) -> list:
+    return [
+        gxe.ExpectTableRowCountToBeBetween(min_value=1, severity="critical"),
+        gxe.ExpectCompoundColumnsToBeUnique(column_list=["department", "tool", "week_start"], severity="critical"),
+        gxe.ExpectColumnValuesToBeBetween(column="engaged_n", min_value=0, severity="critical"),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="people_n", column_B="engaged_n", or_equal=True, ignore_row_if="either_value_is_missing",
+            severity="critical",
+        ),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="licensed_n", column_B="box_ticking_n", or_equal=True,
+            ignore_row_if="either_value_is_missing", severity="critical",
+        ),
+        # Privacy: a visible row never describes fewer than min_group_size people.
+        gxe.ExpectColumnValuesToBeBetween(
+            column="people_n", min_value=settings["min_group_size"], severity="critical"
+        ),
+    ]
+
+
+def _mart_workflow_outcomes(settings: dict) -> list:
+    return [
+        gxe.ExpectTableRowCountToBeBetween(min_value=1, severity="critical"),
+        gxe.ExpectColumnValuesToNotBeNull(column="workflow", severity="critical"),
+        gxe.ExpectColumnValuesToBeUnique(column="workflow", severity="critical"),
+        gxe.ExpectColumnValuesToBeInSet(column="evidence", value_set=["observational"], severity="critical"),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="effect_pct", column_B="ci_low_pct", or_equal=True, ignore_row_if="either_value_is_missing",
+            severity="critical",
+        ),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="ci_high_pct", column_B="effect_pct", or_equal=True, ignore_row_if="either_value_is_missing",
+            severity="critical",
+        ),
+        gxe.ExpectColumnValuesToBeBetween(
+            column="adopters_n", min_value=settings["min_group_size"], severity="critical"
+        ),
+        gxe.ExpectColumnValuesToBeBetween(
+            column="control_n", min_value=settings["min_group_size"], severity="critical"
+        ),
+        gxe.ExpectColumnValuesToNotBeNull(column="effect_pct", severity="warning"),
+    ]
+
+
+# Gate suites: relation name in the warehouse -> suite. Visible (non-suppressed) rows only for privacy checks.
+GATE_SUITES: dict[str, SuiteSpec] = {
+    "fct_support_tickets": SuiteSpec("warehouse.support_tickets", _staging_tickets),
+    "mart_adoption_weekly": SuiteSpec("mart.adoption_weekly", _mart_adoption_weekly),
+    "mart_workflow_outcomes": SuiteSpec("mart.workflow_outcomes", _mart_workflow_outcomes),
+}
+FRESHNESS_SUITE = SuiteSpec("landing.freshness", _landing_freshness)

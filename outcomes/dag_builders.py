@@ -1,0 +1,109 @@
+"""DAG shapes, kept out of dags/ so DAG files stay a few lines and the logic is testable."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from airflow.sdk import BaseHook, dag, task
+
+from outcomes.assets import PUBLISHED, WAREHOUSE, any_landing_asset, landing_asset
+
+START = datetime(2026, 1, 1)
+WAREHOUSE_POOL = "duckdb_writer"  # one slot: DuckDB allows one writing process per file
+DEFAULT_ARGS = {"retries": 1}
+
+
+def _settings():
+    from outcomes.settings import Settings
+
+    return Settings.from_env()
+
+
+def build_ingest_dag(source: str, schedule: str = "@hourly"):
+    """One DAG per source, one task per stream, each task emitting its stream's landing Asset."""
+    from connectors import sources
+
+    module = sources()[source]
+
+    @dag(
+        dag_id=f"ingest_{source}",
+        schedule=schedule,
+        start_date=START,
+        catchup=False,
+        max_active_runs=1,
+        tags=["ingest", source],
+        doc_md=f"Land every stream of **{source}** into the landing zone "
+        f"(`source={source}/stream=.../date=.../<batch>.jsonl.gz`). Credentials: Airflow connection "
+        f"`outcomes_{source}`. Each batch is validated with GX before it is committed.",
+        default_args=DEFAULT_ARGS,
+        is_paused_upon_creation=False,
+    )
+    def ingest():
+        for stream in module.STREAMS:
+
+            @task(task_id=f"land_{stream.name}", outlets=[landing_asset(source, stream.name)])
+            def land(stream_name: str = stream.name) -> list[dict]:
+                from connectors.config import ConnectionConfig
+                from outcomes.pipeline import conn_id_for
+                from outcomes.pipeline import ingest as run_ingest
+
+                conn = ConnectionConfig.from_airflow(BaseHook.get_connection(conn_id_for(source)))
+                return run_ingest(source, conn, _settings(), streams=[stream_name])
+
+            land()
+
+    return ingest()
+
+
+def build_transform_dag():
+    @dag(
+        dag_id="transform",
+        schedule=any_landing_asset(),
+        start_date=START,
+        catchup=False,
+        max_active_runs=1,
+        tags=["transform", "dbt"],
+        doc_md="Runs one `dbt build` over the landing zone when any stream lands a batch. "
+        "Model and test results are in the task log and `data/runs/transform.json`.",
+        is_paused_upon_creation=False,
+    )
+    def transform():
+        @task(outlets=[WAREHOUSE], pool=WAREHOUSE_POOL)
+        def dbt_build() -> dict:
+            from outcomes.pipeline import transform as run_transform
+
+            return run_transform(_settings())
+
+        dbt_build()
+
+    return transform()
+
+
+def build_publish_dag():
+    @dag(
+        dag_id="publish",
+        schedule=[WAREHOUSE],
+        start_date=START,
+        catchup=False,
+        max_active_runs=1,
+        tags=["publish", "quality"],
+        doc_md="Great Expectations gate over the fresh warehouse, then an atomic publish of the marts to "
+        "`analytics.duckdb`. A failed critical check stops here and the last good file stays.",
+        is_paused_upon_creation=False,
+    )
+    def publish():
+        @task(pool=WAREHOUSE_POOL)
+        def quality_gate() -> dict:
+            from outcomes.pipeline import gate
+
+            return gate(_settings())
+
+        @task(outlets=[PUBLISHED], pool=WAREHOUSE_POOL)
+        def publish_marts() -> dict:
+            from outcomes.pipeline import publish as run_publish
+
+            return run_publish(_settings())
+
+        quality_gate() >> publish_marts()
+
+    return publish()

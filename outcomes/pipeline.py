@@ -1,0 +1,208 @@
+"""The pipeline's steps as plain functions: Airflow tasks and the CLI call these, nothing else.
+
+ingest (per source) → transform (one `dbt build`) → gate (GX) → publish (atomic file swap).
+Each step writes its result to `data/runs/<step>.json`, the run log that `outcomes run` summarises.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from connectors import sources
+from connectors.config import ConnectionConfig
+from connectors.errors import ConnectorError
+from connectors.landing import LandingZone
+from connectors.runner import land_stream
+from connectors.state import StateStore
+from outcomes.catalog import load_catalog
+from outcomes.settings import Settings
+
+log = logging.getLogger("outcomes.pipeline")
+
+
+class StepFailed(RuntimeError):
+    pass
+
+
+def conn_id_for(source: str) -> str:
+    return f"outcomes_{source}"
+
+
+def record_step(settings: Settings, step: str, result: dict[str, Any]) -> None:
+    settings.runs_dir.mkdir(parents=True, exist_ok=True)
+    result = {"step": step, "finished_at": datetime.now(UTC).isoformat(), **result}
+    tmp = settings.runs_dir / f".{step}.json.tmp"
+    tmp.write_text(json.dumps(result, indent=2, default=str))
+    os.replace(tmp, settings.runs_dir / f"{step}.json")
+
+
+def read_step(settings: Settings, step: str) -> dict[str, Any] | None:
+    path = settings.runs_dir / f"{step}.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+# -- ingest ----------------------------------------------------------------------------------------
+
+
+def ingest(source: str, conn: ConnectionConfig, settings: Settings, streams: list[str] | None = None,
+           validate: bool = True) -> list[dict[str, Any]]:
+    """Land every stream of one source. A failed stream does not stop the others; the step fails after."""
+    module = sources()[source]
+    client = module.make_client(conn)
+    zone, state = LandingZone(settings.landing_root), StateStore(settings.state_root)
+    validator = None
+    if validate:
+        from expectations.runner import landing_batch_validator
+
+        validator = landing_batch_validator()
+    results, errors = [], []
+    for stream in module.STREAMS:
+        if streams and stream.name not in streams:
+            continue
+        try:
+            results.append(land_stream(stream, client, zone, state, validate=validator).as_dict())
+        except ConnectorError as exc:
+            log.error("%s: %s", stream.key, exc)
+            errors.append(f"{stream.key}: {exc}")
+    record_step(settings, f"ingest_{source}", {"streams": results, "errors": errors})
+    if errors:
+        raise StepFailed(f"{len(errors)} stream(s) of {source} failed: " + " | ".join(errors))
+    return results
+
+
+# -- transform -------------------------------------------------------------------------------------
+
+
+def dbt_vars(settings: Settings) -> dict[str, Any]:
+    return {
+        "landing_root": str(settings.landing_root),
+        "min_group_size": settings.min_group_size,
+        "workflows": load_catalog(settings.workflows_path),
+    }
+
+
+def dbt_executable() -> str:
+    candidate = Path(sys.executable).with_name("dbt")
+    return str(candidate) if candidate.exists() else (shutil.which("dbt") or "dbt")
+
+
+def transform(settings: Settings, target: str = "duckdb", select: str | None = None) -> dict[str, Any]:
+    """One `dbt build` process: the warehouse has one writer (DESIGN: "One DuckDB writer")."""
+    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    project = settings.dbt_project_dir
+    target_dir = settings.data_dir / "dbt" / "target"
+    cmd = [
+        dbt_executable(), "build", "--project-dir", str(project), "--profiles-dir", str(project),
+        "--target", target, "--target-path", str(target_dir), "--vars", json.dumps(dbt_vars(settings)),
+    ]
+    if select:
+        cmd += ["--select", select]
+    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DBT_LOG_PATH": str(settings.data_dir / "dbt" / "logs"),
+           "OUTCOMES_WAREHOUSE_PATH": str(settings.warehouse_path), "OUTCOMES_LANDING_ROOT": str(settings.landing_root)}
+    started = time.monotonic()
+    proc = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True)
+    summary = _dbt_summary(target_dir / "run_results.json")
+    summary["seconds"] = round(time.monotonic() - started, 1)
+    record_step(settings, "transform", summary)
+    if proc.returncode != 0:
+        tail = "\n".join(proc.stdout.splitlines()[-25:])
+        raise StepFailed(f"dbt build failed (exit {proc.returncode}); failing nodes: {summary['failures']}\n{tail}")
+    return summary
+
+
+def _dbt_summary(run_results: Path) -> dict[str, Any]:
+    if not run_results.exists():
+        return {"models": 0, "tests_passed": 0, "tests_failed": 0, "failures": ["no run_results.json"]}
+    results = json.loads(run_results.read_text())["results"]
+    counts = {"models": 0, "seeds": 0, "tests_passed": 0, "tests_failed": 0, "tests_warned": 0}
+    failures = []
+    for r in results:
+        kind = r["unique_id"].split(".")[0]
+        if kind == "model" and r["status"] == "success":
+            counts["models"] += 1
+        elif kind == "seed" and r["status"] == "success":
+            counts["seeds"] += 1
+        elif kind in ("test", "unit_test"):
+            key = {"pass": "tests_passed", "warn": "tests_warned"}.get(r["status"], "tests_failed")
+            counts[key] += 1
+        if r["status"] in ("error", "fail"):
+            failures.append(f"{r['unique_id']}: {r.get('message')}")
+    return {**counts, "failures": failures}
+
+
+# -- gate and publish ------------------------------------------------------------------------------
+
+
+def gate(settings: Settings) -> dict[str, Any]:
+    from expectations.runner import run_gate
+
+    result = run_gate(
+        str(settings.warehouse_path), settings.landing_root, str(settings.gx_root),
+        {"min_group_size": settings.min_group_size, "max_landing_age_hours": settings.max_landing_age_hours},
+    )
+    summary = {
+        "success": result.success,
+        "checks_passed": result.checks_passed,
+        "checks_failed": result.checks_failed,
+        "failures": result.failures(),
+        "warnings": [f"{s.suite}: {w}" for s in result.suites for w in s.warnings],
+        "data_docs": result.data_docs,
+    }
+    record_step(settings, "gate", summary)
+    if not result.success:
+        raise StepFailed("quality gate failed, nothing published: " + "; ".join(result.failures()))
+    return summary
+
+
+def published_tables(con) -> list[tuple[str, str]]:
+    """Published = the mart_* models: aggregates only, never person-level rows."""
+    return con.execute(
+        "select table_schema, table_name from information_schema.tables "
+        "where table_name like 'mart\\_%' escape '\\' and table_type = 'BASE TABLE' order by table_name"
+    ).fetchall()
+
+
+def publish(settings: Settings) -> dict[str, Any]:
+    """Copy the marts into a new file and rename it over analytics.duckdb (readers never see half a file)."""
+    import duckdb
+
+    gate_result = read_step(settings, "gate")
+    if not gate_result or not gate_result.get("success"):
+        raise StepFailed("the last quality gate did not pass; refusing to publish")
+    target = settings.published_path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    tmp.unlink(missing_ok=True)
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{settings.warehouse_path}' as wh (read_only)")
+        con.execute(f"attach '{tmp}' as pub")
+        tables = published_tables(con)
+        rows = {}
+        for schema, name in tables:
+            con.execute(f'create table pub.main."{name}" as select * from wh."{schema}"."{name}"')
+            rows[name] = con.execute(f'select count(*) from pub.main."{name}"').fetchone()[0]
+        con.execute("create table pub.main._publication as select ? as published_at, ? as tables",
+                    [datetime.now(UTC).isoformat(), json.dumps(rows)])
+        con.execute("detach pub")
+        con.execute("detach wh")
+    finally:
+        con.close()
+    if not rows:
+        tmp.unlink(missing_ok=True)
+        raise StepFailed("no mart_* tables in the warehouse; nothing to publish")
+    with open(tmp, "rb+") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, target)
+    summary = {"published_path": str(target), "tables": rows}
+    record_step(settings, "publish", summary)
+    return summary

@@ -1,0 +1,60 @@
+"""Human-readable summaries: the run log after `outcomes run`, and the published outcomes."""
+
+from __future__ import annotations
+
+from outcomes.pipeline import read_step
+from outcomes.settings import Settings
+
+
+def print_run_summary(settings: Settings, seconds: float) -> None:
+    print("\n== AI Outcomes run summary ==")
+    for step in ("ingest_msgraph", "ingest_github_copilot", "ingest_zendesk"):
+        res = read_step(settings, step)
+        if not res:
+            continue
+        for s in res.get("streams", []):
+            print(f"  landed {s['stream']:<28} {s['records']:>7} rows  {s['pages']:>4} pages  "
+                  f"{s['retries']} retries  {s['seconds']}s")
+        for e in res.get("errors", []):
+            print(f"  FAILED {e}")
+    t = read_step(settings, "transform")
+    if t:
+        print(f"  dbt: {t['models']} models built, {t['tests_passed']} tests passed, "
+              f"{t['tests_failed']} failed, {t.get('tests_warned', 0)} warned ({t['seconds']}s)")
+    g = read_step(settings, "gate")
+    if g:
+        print(f"  GX gate: {'PASSED' if g['success'] else 'FAILED'}: {g['checks_passed']} checks passed, "
+              f"{g['checks_failed']} failed ({len(g.get('warnings', []))} warnings)")
+        for f in g.get("failures", []):
+            print(f"    critical: {f}")
+        if g.get("data_docs"):
+            print(f"  Data Docs: {g['data_docs']}")
+    p = read_step(settings, "publish")
+    if p:
+        tables = ", ".join(f"{k} ({v})" for k, v in p["tables"].items())
+        print(f"  published: {tables}\n  warehouse for BI (read-only): {p['published_path']}")
+    print(f"  total {seconds:.1f}s")
+    if settings.published_path.exists():
+        print()
+        print_report(settings)
+
+
+def print_report(settings: Settings) -> None:
+    import duckdb
+
+    if not settings.published_path.exists():
+        print(f"nothing published yet at {settings.published_path}")
+        return
+    con = duckdb.connect(str(settings.published_path), read_only=True)
+    try:
+        rows = con.execute(
+            "select workflow, kpi, adopters_n, control_n, adopters_change_pct, control_change_pct, "
+            "effect_pct, ci_low_pct, ci_high_pct, naive_change_pct from mart_workflow_outcomes order by workflow"
+        ).fetchall()
+    finally:
+        con.close()
+    print("Workflow outcomes (difference-in-differences vs non-adopters; observational):")
+    for r in rows:
+        fmt = lambda v: "n/a" if v is None else f"{v:+.1f}%"  # noqa: E731
+        print(f"  {r[0]} ({r[1]}): effect {fmt(r[6])} [95% CI {fmt(r[7])} .. {fmt(r[8])}], "
+              f"adopters {fmt(r[4])} (n={r[2]}), control {fmt(r[5])} (n={r[3]}), naive before/after {fmt(r[9])}")

@@ -1,0 +1,95 @@
+"""Point the pipeline at the sandbox: start the simulators, set the connections and the workflow catalog."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import date
+
+from connectors.config import ConnectionConfig
+from outcomes.catalog import write_catalog
+from outcomes.pipeline import conn_id_for
+from outcomes.settings import Settings
+
+
+def sandbox_connections(server, company) -> dict[str, ConnectionConfig]:
+    from sandbox import credentials as cred
+
+    sc = company.scenario.company
+    start: date = company.truth["start_date"]
+    return {
+        "msgraph": ConnectionConfig(
+            conn_id_for("msgraph"), server.graph_url, cred.MS_CLIENT_ID, cred.MS_CLIENT_SECRET,
+            {"tenant_id": sc.tenant_id, "login_url": server.login_url},
+        ),
+        "github_copilot": ConnectionConfig(
+            conn_id_for("github_copilot"), server.github_url, None, cred.GITHUB_TOKEN,
+            {"org": sc.github_org, "start_date": start.isoformat()},
+        ),
+        "zendesk": ConnectionConfig(
+            conn_id_for("zendesk"), server.zendesk_url, cred.ZENDESK_EMAIL, cred.ZENDESK_API_TOKEN,
+            {"start_days_ago": (date.today() - start).days + 2},
+        ),
+    }
+
+
+def sandbox_catalog(company) -> list[dict]:
+    """The scenario's planted workflows, dated from its rollout (the sandbox window moves with the clock)."""
+    truth = company.truth
+    return [
+        {
+            "workflow": "support_ticket_resolution",
+            "name": "Support ticket resolution",
+            "team": truth["support_department"],
+            "tools": ["github_copilot"],
+            "kpi": "zendesk_resolution_hours",
+            "direction": "lower",
+            "redesigned_on": truth["rollout_date"].isoformat(),
+            "baseline_days": 84,
+            "cohort_days": 28,
+            "post_days": 84,
+            "min_items": 5,
+            "target_pct": -15,
+        }
+    ]
+
+
+@contextmanager
+def sandbox_session(scenario_name: str, settings: Settings) -> Iterator[Settings]:
+    """Run the sandbox for the duration of the block; connections go in AIRFLOW_CONN_* variables."""
+    from sandbox.company import generate_company
+    from sandbox.scenario import load_scenario
+    from sandbox.server import SandboxServer
+
+    company = generate_company(load_scenario(scenario_name))
+    server = SandboxServer(company)
+    server.start()
+    try:
+        for source, conn in sandbox_connections(server, company).items():
+            os.environ[f"AIRFLOW_CONN_{conn_id_for(source).upper()}"] = conn.to_env_value()
+        catalog_path = settings.data_dir / "sandbox" / f"{scenario_name}_workflows.yml"
+        write_catalog(catalog_path, sandbox_catalog(company))
+        print(f"sandbox '{scenario_name}' serving {len(company.people)} people at {server.base_url}", flush=True)
+        yield replace(settings, workflows_path=catalog_path)
+    finally:
+        server.stop()
+
+
+def serve_forever(scenario_name: str, port: int) -> None:
+    settings = Settings.from_env()
+    with sandbox_session(scenario_name, settings) as s:
+        print("connections (paste into Airflow or export):")
+        for key, value in sorted(os.environ.items()):
+            if key.startswith("AIRFLOW_CONN_OUTCOMES_"):
+                print(f"  {key}='{value}'")
+        print(f"workflow catalog: {s.workflows_path}\nCtrl-C to stop.", flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+
+

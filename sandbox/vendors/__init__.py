@@ -1,0 +1,1 @@
+"""Per-vendor HTTP simulators mounted on one Starlette app by sandbox.server."""

@@ -1,0 +1,149 @@
+"""State shared by the vendor simulators: the company, faults, issued tokens, clock and request log."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from sandbox.company import Company
+from sandbox.vendors.faults import Fault, FaultRegistry
+
+Handler = Callable[[Request], Awaitable[Response]]
+# Query parameters whose values must never reach the request log.
+SECRET_PARAMS = {"sig", "client_secret", "access_token", "token", "api_token"}
+
+
+class SandboxState:
+    def __init__(self, company: Company) -> None:
+        self.company = company
+        self.faults = FaultRegistry()
+        self.signing_key = secrets.token_bytes(32)
+        self._lock = threading.Lock()
+        self._requests: list[dict[str, Any]] = []
+        self.graph_tokens: dict[str, float] = {}  # token -> expiry epoch
+        self.now_override: datetime | None = None
+        self.zendesk_window: deque[float] = deque()
+        self.github_used = 0
+        self.github_reset = int(time.time()) + 3600
+        self.graph_users_plain = company.graph_users(expand_manager=False)
+        self.graph_users_expanded = company.graph_users(expand_manager=True)
+
+    # Clock: lets tests replay "earlier runs" by hiding data that would not exist yet.
+    def now(self) -> datetime:
+        return self.now_override or datetime.now(UTC)
+
+    def now_ts(self) -> float:
+        return self.now().timestamp()
+
+    def log(self, entry: dict[str, Any]) -> None:
+        with self._lock:
+            self._requests.append(entry)
+
+    def requests(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self._requests)
+
+    def clear_requests(self) -> None:
+        with self._lock:
+            self._requests.clear()
+
+    def zendesk_rate_check(self, limit: int) -> tuple[bool, int, int]:
+        """Sliding one-minute window. Returns (allowed, remaining, retry_after_seconds)."""
+        now = time.monotonic()
+        with self._lock:
+            while self.zendesk_window and now - self.zendesk_window[0] >= 60:
+                self.zendesk_window.popleft()
+            if len(self.zendesk_window) >= limit:
+                retry = max(1, int(60 - (now - self.zendesk_window[0])) + 1)
+                return False, 0, retry
+            self.zendesk_window.append(now)
+            return True, limit - len(self.zendesk_window), 0
+
+
+def vendor_of(path: str) -> str:
+    for prefix, vendor in (("/login/", "login"), ("/graph/", "msgraph"), ("/github/", "github"),
+                           ("/copilot-reports/", "copilot_reports"), ("/zendesk/", "zendesk"),
+                           ("/_sandbox", "sandbox")):
+        if path.startswith(prefix):
+            return vendor
+    return "unknown"
+
+
+def redact_query(query: str) -> str:
+    pairs = parse_qsl(query, keep_blank_values=True)
+    return urlencode([(k, "***" if k.lower() in SECRET_PARAMS else v) for k, v in pairs], safe="$[]=(),")
+
+
+class RequestLogMiddleware:
+    """Records method, path, redacted query, whether Authorization was sent, and the status."""
+
+    def __init__(self, app: ASGIApp, state: SandboxState) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith("/_sandbox"):
+            await self.app(scope, receive, send)
+            return
+        status = {"code": 500}
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, capture)
+        finally:
+            headers = {k.lower() for k, _ in scope.get("headers", [])}
+            self.state.log({
+                "at": datetime.now(UTC).isoformat(),
+                "vendor": vendor_of(scope["path"]),
+                "method": scope["method"],
+                "path": scope["path"],
+                "query": redact_query(scope.get("query_string", b"").decode("latin-1")),
+                "authorization": b"authorization" in headers,
+                "status": status["code"],
+            })
+
+
+def base_url(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def target(request: Request) -> str:
+    q = request.url.query
+    return f"{request.url.path}?{q}" if q else request.url.path
+
+
+def truncate(response: Response) -> Response:
+    """The 'malformed' fault: same status and type, body cut in half mid-JSON."""
+    body = bytes(response.body)
+    cut = body[: max(1, len(body) // 2)]
+    headers = {k: v for k, v in response.headers.items() if k.lower() not in {"content-length", "content-type"}}
+    return Response(cut, status_code=200, headers=headers, media_type=response.media_type)
+
+
+def error_body(fault: Fault, default: Any) -> Any:
+    return default if fault.body is None else fault.body
+
+
+def respond_body(body: Any, status: int, headers: dict[str, str], media_type: str | None = None) -> Response:
+    if isinstance(body, str | bytes):
+        return Response(body, status_code=status, headers=headers, media_type=media_type or "text/plain")
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def json_bytes(obj: Any) -> bytes:
+    return json.dumps(obj, separators=(",", ":")).encode()
