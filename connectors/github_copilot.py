@@ -56,7 +56,7 @@ def _extract_users_daily(client: VendorHttpClient, ctx: ExtractContext) -> Itera
     days = _days_to_fetch(client, ctx.cursor_before, datetime.now(UTC).date())
     if days:
         ctx.window_start, ctx.window_end = days[0].isoformat(), days[-1].isoformat()
-    path = f"orgs/{client.org}/copilot/metrics/reports/users-1-day"  # type: ignore[attr-defined]
+    path = f"orgs/{client.settings['org']}/copilot/metrics/reports/users-1-day"
     for day in days:
         response = client.request("GET", path, params={"day": day.isoformat()}, expected=(200, 204))
         if response.status_code == 204 or not response.content.strip():
@@ -73,7 +73,7 @@ def _extract_users_daily(client: VendorHttpClient, ctx: ExtractContext) -> Itera
 
 
 def _extract_seats(client: VendorHttpClient, ctx: ExtractContext) -> Iterator[Page]:
-    path = f"orgs/{client.org}/copilot/billing/seats"  # type: ignore[attr-defined]
+    path = f"orgs/{client.settings['org']}/copilot/billing/seats"
     for records in link_header_pages(client, path, {"per_page": 100}, "seats"):
         yield Page(records)
 

@@ -126,9 +126,9 @@ class Company:
         rng = self._rng
         # A few directory entries without a job title, as real tenants have.
         candidates = [p for p in self.people if not p["is_support_agent"] and p["level"] < 6]
-        for i in rng.choice(len(candidates), size=5, replace=False):
+        for i in rng.choice(len(candidates), size=min(5, len(candidates)), replace=False):
             candidates[int(i)]["job_title"] = None
-        for p in rng.choice(len(self.people), size=8, replace=False):
+        for p in rng.choice(len(self.people), size=min(8, len(self.people)), replace=False):
             self.people[int(p)]["office_location"] = None
         self._assign_leaver()
         self._assign_seats_and_logins()
@@ -201,7 +201,7 @@ class Company:
                 p["github_login"] = emu_login(p["email"], shortcode)
                 p["github_login_follows_rule"] = True
         seat_holders = [p for p in self.people if p["has_seat"]]
-        n_odd = max(1, round(0.05 * len(seat_holders)))
+        n_odd = min(len(seat_holders), max(1, round(0.05 * len(seat_holders))))
         taken = {p["github_login"] for p in self.people if p["github_login"]}
         for i in rng.choice(len(seat_holders), size=n_odd, replace=False):
             p = seat_holders[int(i)]
@@ -371,7 +371,8 @@ class Company:
         seats: list[tuple[int, Record]] = []
         novices = [i for i, p in enumerate(self._seat_holders) if p["style"] == "novice"]
         cancelling = set(int(i) for i in rng.choice(novices, size=min(4, len(novices)), replace=False))
-        no_plan = set(int(i) for i in rng.choice(len(self._seat_holders), size=2, replace=False))
+        no_plan = set(int(i) for i in rng.choice(len(self._seat_holders), size=min(2, len(self._seat_holders)),
+                                                  replace=False))
         eng_team = {"id": 7001, "name": "Copilot Engineering", "slug": "copilot-engineering"}
         for i, p in enumerate(self._seat_holders):
             offset = -6 if rng.random() < 0.3 else 0

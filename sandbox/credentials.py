@@ -1,7 +1,7 @@
 """Fake credentials the sandbox accepts. They only work against sandbox.server on 127.0.0.1."""
 
 MS_TENANT_ID = "00000000-0000-4000-8000-00000000ac3e"
-MS_CLIENT_ID = "11111111-2222-4333-8444-sandbox00001"
+MS_CLIENT_ID = "5a0dbb0c-0000-4000-8000-000000000001"
 MS_CLIENT_SECRET = "sandbox-ms-client-secret-not-real"
 
 GITHUB_TOKEN = "ghp_sandboxNotARealToken000000000000000000"

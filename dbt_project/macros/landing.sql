@@ -8,7 +8,7 @@
 -#}
 
 {% macro landing_root() -%}
-    {{ return((var('landing_root') | string).rstrip('/')) }}
+    {{ return((var('landing_root', env_var('OUTCOMES_LANDING_ROOT', '../data/landing')) | string).rstrip('/')) }}
 {%- endmacro %}
 
 {% macro landing_stream_path(source_name, stream) -%}
@@ -31,7 +31,10 @@
   the manifests, so a newer empty snapshot correctly empties the stream.
 -#}
 {% macro read_landing(source_name, stream, latest_batch_only=false) -%}
-    {%- set manifests = source(source_name, stream) -%}
+    {#- Referencing the declared source records lineage; the manifests are read below with the
+        run-time landing_root so a changed path never depends on a cached parse. -#}
+    {%- do source(source_name, stream) -%}
+    {%- set path = landing_stream_path(source_name, stream) -%}
     {%- if not landing_has_batches(source_name, stream) -%}
     (
         select
@@ -48,7 +51,11 @@
                 json ->> 'batch_id' as batch_id,
                 cast(json ->> 'record_count' as bigint) as record_count,
                 timezone('UTC', cast(json ->> 'extracted_at' as timestamptz)) as extracted_at
-            from {{ manifests }}
+            from read_json_objects(
+                '{{ path }}/date=*/*.manifest.json',
+                format = 'auto',
+                hive_partitioning = false
+            )
             where json ->> 'source' = '{{ source_name }}'
               and json ->> 'stream' = '{{ stream }}'
         ),
@@ -58,7 +65,7 @@
                 json as record,
                 regexp_extract(filename, '([^/\\]+)\.jsonl\.gz$', 1) as batch_id
             from read_json_objects(
-                '{{ landing_stream_path(source_name, stream) }}/date=*/*.jsonl.gz',
+                '{{ path }}/date=*/*.jsonl.gz',
                 format = 'newline_delimited',
                 filename = true,
                 hive_partitioning = false

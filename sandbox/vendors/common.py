@@ -82,7 +82,7 @@ def vendor_of(path: str) -> str:
 
 def redact_query(query: str) -> str:
     pairs = parse_qsl(query, keep_blank_values=True)
-    return urlencode([(k, "***" if k.lower() in SECRET_PARAMS else v) for k, v in pairs], safe="$[]=(),")
+    return urlencode([(k, "***" if k.lower() in SECRET_PARAMS else v) for k, v in pairs], safe="$[]=(),*:")
 
 
 class RequestLogMiddleware:

@@ -33,7 +33,7 @@ def _aad_error(status: int, error: str, code: str, text: str) -> JSONResponse:
         "error": error,
         "error_description": f"{code}: {text} Trace ID: {trace} Correlation ID: {corr} "
                              f"Timestamp: {time.strftime('%Y-%m-%d %H:%M:%SZ', time.gmtime())}",
-        "error_codes": [int(code[5:])], "timestamp": time.strftime("%Y-%m-%d %H:%M:%SZ", time.gmtime()),
+        "error_codes": [int(code[6:])], "timestamp": time.strftime("%Y-%m-%d %H:%M:%SZ", time.gmtime()),
         "trace_id": trace, "correlation_id": corr,
     }, status_code=status)
 

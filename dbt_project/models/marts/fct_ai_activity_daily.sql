@@ -1,0 +1,54 @@
+-- One row per person, AI tool and UTC day with any reported use. Active = a user-initiated action;
+-- suggestions merely shown (passive) do not make a day active. Accounts not linked to a person are left out.
+with
+
+copilot_days as (
+
+    select * from {{ ref('stg_github_copilot__users_daily') }}
+
+),
+
+identities as (
+
+    select person_key, source_user_id
+    from {{ ref('int_identity_map') }}
+    where source = 'github_copilot'
+
+),
+
+copilot as (
+
+    select
+        identities.person_key,
+        'github_copilot' as tool,
+        copilot_days.activity_date,
+        copilot_days.user_initiated_interaction_count + copilot_days.code_acceptance_activity_count as actions,
+        copilot_days.code_generation_activity_count as passive_suggestions,
+        copilot_days.user_initiated_interaction_count > 0
+            or copilot_days.code_acceptance_activity_count > 0
+            or copilot_days.used_cli
+            or copilot_days.used_copilot_code_review_active as is_active,
+        copilot_days.features_used
+    from copilot_days
+    inner join identities
+        on cast(copilot_days.user_id as {{ dbt.type_string() }}) = identities.source_user_id
+
+),
+
+unioned as (
+
+    select * from copilot
+
+)
+
+-- a person with two accounts on one tool still gets one row per day
+select
+    person_key,
+    tool,
+    activity_date,
+    cast(sum(actions) as {{ dbt.type_bigint() }}) as actions,
+    cast(sum(passive_suggestions) as {{ dbt.type_bigint() }}) as passive_suggestions,
+    {{ dbt.bool_or('is_active') }} as is_active,
+    max(features_used) as features_used
+from unioned
+group by person_key, tool, activity_date

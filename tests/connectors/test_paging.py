@@ -1,0 +1,104 @@
+"""Every paging style stops at the right place and loses or duplicates no record."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+from connectors import github_copilot, msgraph, zendesk
+from connectors.pagination import link_header_pages, odata_pages
+from connectors.streams import ExtractContext
+
+
+def _all(stream, client, cursor=None):
+    ctx = ExtractContext(cursor_before=cursor)
+    pages = list(stream.extract(client, ctx))
+    return pages, ctx
+
+
+def test_graph_nextlink_paging_returns_every_user_once(sandbox, connections, company, no_sleep):
+    client = msgraph.make_client(connections["msgraph"], sleep=no_sleep)
+    pages = list(odata_pages(client, "users", {"$select": "id,mail", "$top": 50}))
+    ids = [u["id"] for page in pages for u in page]
+    expected = {u["id"] for u in company.graph_users()}
+    assert len(pages) == -(-len(expected) // 50)  # ceil: the last page has no nextLink
+    assert Counter(ids) == Counter(expected)
+
+
+def test_graph_token_is_fetched_once_and_reused(sandbox, connections, no_sleep):
+    client = msgraph.make_client(connections["msgraph"], sleep=no_sleep)
+    list(odata_pages(client, "users", {"$top": 100}))
+    token_calls = [r for r in sandbox.requests if r["path"].endswith("/oauth2/v2.0/token")]
+    graph_calls = [r for r in sandbox.requests if r["path"].endswith("/v1.0/users")]
+    assert len(token_calls) == 1 and len(graph_calls) >= 2
+
+
+def test_github_link_header_paging_covers_all_seats(sandbox, connections, company, no_sleep):
+    client = github_copilot.make_client(connections["github_copilot"], sleep=no_sleep)
+    pages = list(link_header_pages(client, "orgs/acme/copilot/billing/seats", {"per_page": 37}, "seats"))
+    seats = [s for page in pages for s in page]
+    assert len(pages) == -(-len(company.copilot_seats()) // 37)
+    assert len(seats) == len(company.copilot_seats())
+
+    def key(seat):
+        return ((seat["assignee"] or {}).get("id"), seat["created_at"])
+
+    assert Counter(map(key, seats)) == Counter(map(key, company.copilot_seats()))
+
+
+def test_copilot_days_follow_signed_links_without_the_token(sandbox, connections, company, no_sleep):
+    rollout = company.truth["rollout_date"]
+    client = github_copilot.make_client(connections["github_copilot"], sleep=no_sleep)
+    client.settings = {**client.settings, "start_date": (rollout - timedelta(days=2)).isoformat()}
+    days = [rollout - timedelta(days=2) + timedelta(days=i) for i in range(6)]
+    # stop the window early: only look at the pages of the first six days
+    ctx = ExtractContext(cursor_before=None)
+    records = []
+    for page in github_copilot.USERS_DAILY.extract(client, ctx):
+        records.extend(page.records)
+        if page.cursor == days[-1].isoformat():
+            break
+    expected = [r for d in days for r in company.copilot_user_day_records(d)]
+    assert len(expected) > 0
+    assert Counter((r["day"], r["user_id"]) for r in records) == Counter((r["day"], r["user_id"]) for r in expected)
+    downloads = [r for r in sandbox.requests if r["path"].startswith("/copilot-reports/")]
+    assert downloads and not any(r["authorization"] for r in downloads)
+    assert all(r["status"] == 200 for r in downloads)
+    # days before the rollout answer 204 and are skipped, not failed
+    assert ctx.notes["days_without_data"][:2] == [d.isoformat() for d in days[:2]]
+
+
+def test_copilot_multi_file_day_is_concatenated(sandbox, connections, company, no_sleep):
+    rollout = company.truth["rollout_date"]
+    busiest = max((rollout + timedelta(days=i) for i in range(30)), key=lambda d: len(company.copilot_user_day_records(d)))
+    client = github_copilot.make_client(connections["github_copilot"], sleep=no_sleep)
+    body = client.get_json("orgs/acme/copilot/metrics/reports/users-1-day", params={"day": busiest.isoformat()})
+    assert len(body["download_links"]) >= 2, "scenario should split busy days over several files"
+    from connectors.pagination import signed_download_records
+
+    got = [r for chunk in signed_download_records(client, body["download_links"]) for r in chunk]
+    assert len(got) == len(company.copilot_user_day_records(busiest))
+
+
+def test_zendesk_empty_page_before_end_of_stream_keeps_paging(sandbox, connections, company, no_sleep):
+    sandbox.add_fault("zendesk", "empty_page", path_contains="cursor=", times=2)
+    client = zendesk.make_client(connections["zendesk"], sleep=no_sleep)
+    pages, _ = _all(zendesk.TICKETS, client)
+    ids = [t["id"] for p in pages for t in p.records]
+    assert sum(1 for p in pages if not p.records) >= 2
+    assert Counter(ids) == Counter(t["id"] for t in company.zendesk_tickets())
+    assert pages[-1].cursor  # the state to resume from
+
+
+def test_zendesk_cursor_resume_sees_nothing_new_and_duplicates_nothing(sandbox, connections, no_sleep):
+    client = zendesk.make_client(connections["zendesk"], sleep=no_sleep)
+    pages, _ = _all(zendesk.TICKETS, client)
+    again, _ = _all(zendesk.TICKETS, client, cursor=pages[-1].cursor)
+    assert sum(len(p.records) for p in again) == 0
+    assert again[-1].cursor  # an exhausted cursor still gives a cursor to keep
+
+
+def test_zendesk_users_links_next_paging(sandbox, connections, company, no_sleep):
+    client = zendesk.make_client(connections["zendesk"], sleep=no_sleep)
+    pages, _ = _all(zendesk.USERS, client)
+    assert Counter(u["id"] for p in pages for u in p.records) == Counter(u["id"] for u in company.zendesk_users())

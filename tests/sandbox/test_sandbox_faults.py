@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+import requests
+from sandbox_testlib import GITHUB_AUTH, ZENDESK_AUTH, graph_token, small_scenario
+
+from sandbox import credentials
+from sandbox.company import Company, generate_company
+from sandbox.server import SandboxServer
+from sandbox.vendors.faults import FaultError
+
+
+def _export(server: SandboxServer, **params: object) -> requests.Response:
+    return requests.get(f"{server.zendesk_url}/api/v2/incremental/tickets/cursor.json",
+                        params={"start_time": 0, "per_page": 100, **params}, headers=ZENDESK_AUTH)
+
+
+def test_status_fault_over_http_fires_n_times_then_stops(server: SandboxServer) -> None:
+    token = graph_token(server)
+    r = requests.post(f"{server.base_url}/_sandbox/faults", json={
+        "vendor": "msgraph", "path_contains": "/users", "kind": "status", "status": 503, "times": 2,
+        "retry_after": 3})
+    assert r.status_code == 201
+    got = [requests.get(f"{server.graph_url}/users", headers={"Authorization": f"Bearer {token}"})
+           for _ in range(3)]
+    assert [g.status_code for g in got] == [503, 503, 200]
+    assert got[0].headers["Retry-After"] == "3"
+    assert requests.get(f"{server.base_url}/_sandbox/faults").json() == {"faults": []}
+
+
+def test_zendesk_429_fault_is_text_with_retry_after(server: SandboxServer) -> None:
+    server.add_fault("zendesk", "status", path_contains="incremental/tickets", status=429, retry_after=2)
+    r = _export(server)
+    assert r.status_code == 429 and r.headers["Retry-After"] == "2"
+    assert r.text == "Number of allowed API requests per minute exceeded"
+    assert _export(server).status_code == 200
+
+
+def test_github_rate_limit_fault_sends_remaining_zero_and_reset(server: SandboxServer, company: Company) -> None:
+    server.add_fault("github", "status", path_contains="billing/seats", status=403)
+    r = requests.get(f"{server.github_url}/orgs/acme/copilot/billing/seats", headers=GITHUB_AUTH)
+    assert r.status_code == 403 and r.headers["x-ratelimit-remaining"] == "0"
+    assert int(r.headers["x-ratelimit-reset"]) > 0 and "rate limit" in r.json()["message"]
+    server.add_fault("github", "status", path_contains="billing/seats", status=429, retry_after=5)
+    r = requests.get(f"{server.github_url}/orgs/acme/copilot/billing/seats", headers=GITHUB_AUTH)
+    assert r.status_code == 429 and r.headers["retry-after"] == "5" and "secondary" in r.json()["message"]
+
+
+def test_empty_page_fault_keeps_the_cursor_in_place(server: SandboxServer) -> None:
+    normal = _export(server).json()
+    server.add_fault("zendesk", "empty_page", path_contains="incremental/tickets")
+    empty = _export(server).json()
+    assert empty["tickets"] == [] and empty["end_of_stream"] is False
+    resumed = requests.get(empty["after_url"], headers=ZENDESK_AUTH).json()
+    assert [t["id"] for t in resumed["tickets"]] == [t["id"] for t in normal["tickets"]]
+
+
+def test_malformed_fault_returns_truncated_json(server: SandboxServer) -> None:
+    server.add_fault("zendesk", "malformed", path_contains="incremental/tickets")
+    r = _export(server)
+    assert r.status_code == 200
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(r.text)
+
+
+def test_no_data_fault_turns_a_report_day_into_204(server: SandboxServer, company: Company) -> None:
+    day = (company.rollout_date + timedelta(days=5)).isoformat()
+    server.add_fault("github", "no_data", path_contains=f"day={day}")
+    url = f"{server.github_url}/orgs/acme/copilot/metrics/reports/users-1-day"
+    assert requests.get(url, params={"day": day}, headers=GITHUB_AUTH).status_code == 204
+    assert requests.get(url, params={"day": day}, headers=GITHUB_AUTH).status_code == 200
+
+
+def test_faults_only_match_their_vendor_and_path(server: SandboxServer) -> None:
+    server.add_fault("zendesk", "status", path_contains="/users", status=500)
+    assert _export(server).status_code == 200
+    r = requests.get(f"{server.zendesk_url}/api/v2/users", headers=ZENDESK_AUTH)
+    assert r.status_code == 500
+
+
+def test_delete_clears_faults_and_invalid_faults_are_rejected(server: SandboxServer) -> None:
+    server.add_fault("zendesk", "status", status=500, times=5)
+    assert requests.delete(f"{server.base_url}/_sandbox/faults").json() == {"faults": []}
+    assert _export(server).status_code == 200
+    bad = requests.post(f"{server.base_url}/_sandbox/faults", json={"vendor": "jira", "kind": "status"})
+    assert bad.status_code == 400 and "unknown vendor" in bad.json()["error"]
+    with pytest.raises(FaultError):
+        server.add_fault("github", "empty_page")
+
+
+def test_token_endpoint_fault(server: SandboxServer) -> None:
+    server.add_fault("login", "status", status=500)
+    r = requests.post(f"{server.login_url}/{credentials.MS_TENANT_ID}/oauth2/v2.0/token", data={})
+    assert r.status_code == 500
+    assert graph_token(server)
+
+
+def test_request_log_shows_downloads_without_token_and_hides_secrets(server: SandboxServer,
+                                                                      company: Company) -> None:
+    server.clear_requests()
+    day = (company.rollout_date + timedelta(days=5)).isoformat()
+    links = requests.get(f"{server.github_url}/orgs/acme/copilot/metrics/reports/users-1-day",
+                         params={"day": day}, headers=GITHUB_AUTH).json()["download_links"]
+    for link in links:
+        requests.get(link)
+    graph_token(server)
+    log = requests.get(f"{server.base_url}/_sandbox/requests").json()["requests"]
+    assert log == server.requests
+    downloads = [e for e in log if e["vendor"] == "copilot_reports"]
+    assert len(downloads) == len(links) and not any(e["authorization"] for e in downloads)
+    assert all(e["status"] == 200 for e in downloads) and "sig=***" in downloads[0]["query"]
+    report = next(e for e in log if e["vendor"] == "github")
+    assert report["authorization"] is True and report["method"] == "GET"
+    dumped = json.dumps(log)
+    for secret in (credentials.GITHUB_TOKEN, credentials.MS_CLIENT_SECRET, credentials.ZENDESK_API_TOKEN):
+        assert secret not in dumped
+
+
+def test_report_links_expire_after_the_configured_ttl() -> None:
+    import time
+    company = generate_company(small_scenario(github={"report_link_ttl_seconds": 1}))
+    with SandboxServer(company) as srv:
+        day = company.copilot_active_days()[1].isoformat()
+        links = requests.get(f"{srv.github_url}/orgs/acme/copilot/metrics/reports/users-1-day",
+                             params={"day": day}, headers=GITHUB_AUTH).json()["download_links"]
+        time.sleep(1.1)
+        r = requests.get(links[0])
+        assert r.status_code == 403 and "expiry" in r.text
