@@ -52,6 +52,5 @@ class ConnectionConfig:
         return cls(conn_id, data.get("host", ""), data.get("login"), data.get("password"), dict(extra))
 
     def to_env_value(self) -> str:
-        return json.dumps(
-            {"conn_type": "http", "host": self.host, "login": self.login, "password": self.password, "extra": self.extra}
-        )
+        fields = {"conn_type": "http", "host": self.host, "login": self.login, "password": self.password}
+        return json.dumps({**fields, "extra": self.extra})

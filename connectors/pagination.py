@@ -15,9 +15,9 @@ MAX_PAGES = 100_000
 
 def _records(client: VendorHttpClient, body: Any, key: str, url: str) -> list[dict]:
     if not isinstance(body, dict) or not isinstance(body.get(key), list):
+        shape = sorted(body)[:10] if isinstance(body, dict) else type(body).__name__
         raise MalformedResponseError(
-            f"{client.vendor} page at {url} has no '{key}' list (keys: {sorted(body)[:10] if isinstance(body, dict) else type(body).__name__}). "
-            "Nothing from this page was landed."
+            f"{client.vendor} page at {url} has no '{key}' list (got: {shape}). Nothing from this page was landed."
         )
     return body[key]
 

@@ -218,5 +218,5 @@ def _schema_of(con, relation: str) -> str | None:
     row = con.execute(
         "select table_schema from information_schema.tables where table_name = ? order by table_schema limit 1",
         [relation],
-    ).fetchone()
-    return row[0] if row else None
+    ).fetchall()  # fetch everything: DuckDB keeps a half-read result open and blocks the next query
+    return row[0][0] if row else None

@@ -6,12 +6,8 @@ import argparse
 import json
 import logging
 import sys
-import time
-from contextlib import ExitStack
 
 from outcomes.settings import Settings
-
-INGEST_DAGS = ("ingest_msgraph", "ingest_github_copilot", "ingest_zendesk")
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -71,30 +67,12 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """The whole pipeline once, through Airflow's dag.test(), against the sandbox unless told otherwise."""
-    from outcomes import airflow_env
-    from outcomes.report import print_run_summary
+    from outcomes.run import run_pipeline
 
-    settings = Settings.from_env()
-    started = time.monotonic()
-    with ExitStack() as stack:
-        if not args.no_sandbox:
-            from outcomes.sandbox_env import sandbox_session
-
-            settings = stack.enter_context(sandbox_session(args.scenario, settings))
-        settings.export()
-        airflow_env.configure(settings)
-        print("preparing Airflow (isolated home, SQLite metadata DB)...", flush=True)
-        airflow_env.ensure_db()
-        bag = airflow_env.load_dags()
-        for dag_id in (*INGEST_DAGS, "transform", "publish"):
-            t0 = time.monotonic()
-            state = airflow_env.run_dag(bag, dag_id)
-            print(f"  {dag_id:<24} {state:<8} {time.monotonic() - t0:6.1f}s", flush=True)
-            if state != "success":
-                print_run_summary(settings, time.monotonic() - started)
-                print(f"\n{dag_id} did not succeed; see the task log above and data/runs/.", file=sys.stderr)
-                return 1
-    print_run_summary(settings, time.monotonic() - started)
+    result = run_pipeline(Settings.from_env(), scenario=None if args.no_sandbox else args.scenario)
+    if not result.success:
+        print(f"\n{result.failed_dag} did not succeed; see the task log above and data/runs/.", file=sys.stderr)
+        return 1
     return 0
 
 

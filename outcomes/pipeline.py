@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import time
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -73,7 +74,12 @@ def ingest(source: str, conn: ConnectionConfig, settings: Settings, streams: lis
         except ConnectorError as exc:
             log.error("%s: %s", stream.key, exc)
             errors.append(f"{stream.key}: {exc}")
-    record_step(settings, f"ingest_{source}", {"streams": results, "errors": errors})
+    # one run-log file per stream: Airflow lands each stream in its own task
+    for stream in module.STREAMS:
+        mine = [r for r in results if r["stream"] == stream.key]
+        errs = [e for e in errors if e.startswith(f"{stream.key}:")]
+        if mine or errs:
+            record_step(settings, f"ingest_{source}.{stream.name}", {"streams": mine, "errors": errs})
     if errors:
         raise StepFailed(f"{len(errors)} stream(s) of {source} failed: " + " | ".join(errors))
     return results
@@ -106,12 +112,19 @@ def transform(settings: Settings, target: str = "duckdb", select: str | None = N
     ]
     if select:
         cmd += ["--select", select]
-    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DBT_LOG_PATH": str(settings.data_dir / "dbt" / "logs"),
-           "OUTCOMES_WAREHOUSE_PATH": str(settings.warehouse_path), "OUTCOMES_LANDING_ROOT": str(settings.landing_root)}
+    env = {
+        **os.environ,
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DBT_LOG_PATH": str(settings.data_dir / "dbt" / "logs"),
+        "OUTCOMES_WAREHOUSE_PATH": str(settings.warehouse_path),
+        "OUTCOMES_LANDING_ROOT": str(settings.landing_root),
+    }
     started = time.monotonic()
     proc = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True)
     summary = _dbt_summary(target_dir / "run_results.json")
-    summary["seconds"] = round(time.monotonic() - started, 1)
+    # The gate and publish refer to this id, so a gate result can never vouch for a different build.
+    summary.update(seconds=round(time.monotonic() - started, 1), build_id=uuid.uuid4().hex,
+                   success=proc.returncode == 0)
     record_step(settings, "transform", summary)
     if proc.returncode != 0:
         tail = "\n".join(proc.stdout.splitlines()[-25:])
@@ -123,7 +136,7 @@ def _dbt_summary(run_results: Path) -> dict[str, Any]:
     if not run_results.exists():
         return {"models": 0, "tests_passed": 0, "tests_failed": 0, "failures": ["no run_results.json"]}
     results = json.loads(run_results.read_text())["results"]
-    counts = {"models": 0, "seeds": 0, "tests_passed": 0, "tests_failed": 0, "tests_warned": 0}
+    counts = {"models": 0, "seeds": 0, "tests_passed": 0, "tests_failed": 0, "tests_warned": 0, "skipped": 0}
     failures = []
     for r in results:
         kind = r["unique_id"].split(".")[0]
@@ -131,6 +144,8 @@ def _dbt_summary(run_results: Path) -> dict[str, Any]:
             counts["models"] += 1
         elif kind == "seed" and r["status"] == "success":
             counts["seeds"] += 1
+        if r["status"] == "skipped":
+            counts["skipped"] += 1
         elif kind in ("test", "unit_test"):
             key = {"pass": "tests_passed", "warn": "tests_warned"}.get(r["status"], "tests_failed")
             counts[key] += 1
@@ -145,12 +160,18 @@ def _dbt_summary(run_results: Path) -> dict[str, Any]:
 def gate(settings: Settings) -> dict[str, Any]:
     from expectations.runner import run_gate
 
+    build = read_step(settings, "transform") or {}
+    if not build.get("success"):
+        record_step(settings, "gate", {"success": False, "build_id": build.get("build_id"),
+                                       "failures": ["the last transform did not succeed"]})
+        raise StepFailed("the last transform did not succeed; nothing to gate")
     result = run_gate(
         str(settings.warehouse_path), settings.landing_root, str(settings.gx_root),
         {"min_group_size": settings.min_group_size, "max_landing_age_hours": settings.max_landing_age_hours},
     )
     summary = {
         "success": result.success,
+        "build_id": build["build_id"],
         "checks_passed": result.checks_passed,
         "checks_failed": result.checks_failed,
         "failures": result.failures(),
@@ -175,9 +196,13 @@ def publish(settings: Settings) -> dict[str, Any]:
     """Copy the marts into a new file and rename it over analytics.duckdb (readers never see half a file)."""
     import duckdb
 
-    gate_result = read_step(settings, "gate")
-    if not gate_result or not gate_result.get("success"):
-        raise StepFailed("the last quality gate did not pass; refusing to publish")
+    gate_result = read_step(settings, "gate") or {}
+    build = read_step(settings, "transform") or {}
+    if not gate_result.get("success") or not build.get("success") or gate_result.get("build_id") != build.get(
+        "build_id"
+    ):
+        raise StepFailed("the current warehouse build has not passed the quality gate; refusing to publish "
+                         "(the last published file stays)")
     target = settings.published_path
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
@@ -190,7 +215,7 @@ def publish(settings: Settings) -> dict[str, Any]:
         rows = {}
         for schema, name in tables:
             con.execute(f'create table pub.main."{name}" as select * from wh."{schema}"."{name}"')
-            rows[name] = con.execute(f'select count(*) from pub.main."{name}"').fetchone()[0]
+            rows[name] = con.execute(f'select count(*) from pub.main."{name}"').fetchall()[0][0]
         con.execute("create table pub.main._publication as select ? as published_at, ? as tables",
                     [datetime.now(UTC).isoformat(), json.dumps(rows)])
         con.execute("detach pub")

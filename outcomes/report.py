@@ -8,10 +8,8 @@ from outcomes.settings import Settings
 
 def print_run_summary(settings: Settings, seconds: float) -> None:
     print("\n== AI Outcomes run summary ==")
-    for step in ("ingest_msgraph", "ingest_github_copilot", "ingest_zendesk"):
-        res = read_step(settings, step)
-        if not res:
-            continue
+    for path in sorted(settings.runs_dir.glob("ingest_*.json")):
+        res = read_step(settings, path.stem)
         for s in res.get("streams", []):
             print(f"  landed {s['stream']:<28} {s['records']:>7} rows  {s['pages']:>4} pages  "
                   f"{s['retries']} retries  {s['seconds']}s")
@@ -20,7 +18,7 @@ def print_run_summary(settings: Settings, seconds: float) -> None:
     t = read_step(settings, "transform")
     if t:
         print(f"  dbt: {t['models']} models built, {t['tests_passed']} tests passed, "
-              f"{t['tests_failed']} failed, {t.get('tests_warned', 0)} warned ({t['seconds']}s)")
+              f"{t['tests_failed']} failed, {t.get('skipped', 0)} skipped ({t['seconds']}s)")
     g = read_step(settings, "gate")
     if g:
         print(f"  GX gate: {'PASSED' if g['success'] else 'FAILED'}: {g['checks_passed']} checks passed, "

@@ -14,9 +14,10 @@
     {%- for i in range(digits) -%}digits_{{ i }}.d * {{ 10 ** i }}{%- if not loop.last %} + {% endif -%}{%- endfor -%}
 {%- endmacro %}
 
-{#- Round a float for publication; Postgres only rounds numerics. -#}
+{#- Round for publication (Postgres only rounds numerics), then back to float so BI and pandas get
+    plain floats rather than decimals. -#}
 {% macro round_pct(expr, places=2) -%}
-    round(cast({{ expr }} as {{ dbt.type_numeric() }}), {{ places }})
+    cast(round(cast({{ expr }} as {{ dbt.type_numeric() }}), {{ places }}) as {{ dbt.type_float() }})
 {%- endmacro %}
 
 {#- Date arithmetic that returns a date on every adapter. -#}

@@ -70,7 +70,8 @@ def test_copilot_days_follow_signed_links_without_the_token(sandbox, connections
 
 def test_copilot_multi_file_day_is_concatenated(sandbox, connections, company, no_sleep):
     rollout = company.truth["rollout_date"]
-    busiest = max((rollout + timedelta(days=i) for i in range(30)), key=lambda d: len(company.copilot_user_day_records(d)))
+    days = [rollout + timedelta(days=i) for i in range(30)]
+    busiest = max(days, key=lambda d: len(company.copilot_user_day_records(d)))
     client = github_copilot.make_client(connections["github_copilot"], sleep=no_sleep)
     body = client.get_json("orgs/acme/copilot/metrics/reports/users-1-day", params={"day": busiest.isoformat()})
     assert len(body["download_links"]) >= 2, "scenario should split busy days over several files"

@@ -104,7 +104,7 @@ T0 = date(2026, 3, 2)  # redesigned_on (a Monday)
 BASELINE_DAYS, COHORT_DAYS, POST_DAYS = 14, 7, 14
 WORKFLOWS = [{
     "workflow": "support_resolution", "name": "Support ticket resolution", "team": "Support",
-    "tools": ["github_copilot"], "kpi": "zendesk_resolution_hours", "direction": "lower_is_better",
+    "tools": ["github_copilot"], "kpi": "zendesk_resolution_hours", "direction": "lower",
     "redesigned_on": T0.isoformat(), "baseline_days": BASELINE_DAYS, "cohort_days": COHORT_DAYS,
     "post_days": POST_DAYS, "min_items": 1, "target_pct": -15,
 }]

@@ -206,7 +206,7 @@ select
     *,
     case
         when effect_pct is null or target_pct is null then null
-        when direction = 'higher_is_better' then effect_pct >= target_pct
+        when direction = 'higher' then effect_pct >= target_pct
         else effect_pct <= target_pct
     end as meets_target
 from final

@@ -11,7 +11,7 @@ source as (
         {{ sql_literal(w.get('name') or w.workflow) }} as workflow_name,
         {{ sql_literal(w.team) }} as team,
         {{ sql_literal(w.kpi) }} as kpi,
-        {{ sql_literal(w.get('direction', 'lower_is_better')) }} as direction,
+        {{ sql_literal(w.get('direction', 'lower')) }} as direction,
         {{ sql_literal(w.redesigned_on) }} as redesigned_on,
         {{ w.get('baseline_days', 56) | int }} as baseline_days,
         {{ w.get('cohort_days', 28) | int }} as cohort_days,

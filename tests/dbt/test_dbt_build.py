@@ -1,0 +1,141 @@
+"""Build the dbt project on a hand-made landing zone and check the values that matter."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+import make_landing_fixture as fixture  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[2]
+PROJECT = REPO / "dbt_project"
+DBT = Path(sys.executable).parent / "dbt"
+
+
+@pytest.fixture(scope="module")
+def build_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("dbt")
+
+
+@pytest.fixture(scope="module")
+def warehouse(build_dir: Path) -> duckdb.DuckDBPyConnection:
+    tmp = build_dir
+    landing = fixture.write_fixture(tmp / "landing")
+    db = tmp / "warehouse" / "outcomes.duckdb"
+    db.parent.mkdir()
+    env = {**os.environ, "OUTCOMES_LANDING_ROOT": str(landing), "OUTCOMES_WAREHOUSE_PATH": str(db),
+           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    result = subprocess.run(
+        [str(DBT), "build", "--profiles-dir", str(PROJECT), "--project-dir", str(PROJECT), "--target", "duckdb",
+         "--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs"),
+         "--vars", json.dumps({"workflows": fixture.WORKFLOWS})],
+        cwd=PROJECT, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    con = duckdb.connect(str(db), read_only=True)
+    yield con
+    con.close()
+
+
+def one(con: duckdb.DuckDBPyConnection, sql: str, *params):
+    return con.execute(sql, params).fetchone()
+
+
+def test_reexported_ticket_keeps_the_newest_version(warehouse):
+    status, hours = one(warehouse, "select status, resolution_hours from marts.fct_support_tickets where ticket_id = 80001")
+    assert (status, hours) == ("solved", 8.0)
+    assert one(warehouse, "select count(*) from marts.fct_support_tickets where ticket_id = 80001")[0] == 1
+
+
+def test_latest_generated_timestamp_wins_within_a_batch(warehouse):
+    assert one(warehouse, "select resolution_hours from marts.fct_support_tickets where ticket_id = 90000")[0] == 5.0
+
+
+def test_copilot_day_reextracted_later_wins(warehouse):
+    row = one(warehouse, """
+        select user_initiated_interaction_count from staging.stg_github_copilot__users_daily
+        where user_id = 5002 and activity_date = date '2026-03-07'""")
+    assert row == (7,)
+
+
+def test_data_file_without_manifest_is_ignored(warehouse):
+    assert one(warehouse, "select count(*) from staging.stg_zendesk__tickets where ticket_id = 999999")[0] == 0
+
+
+def test_deleted_tickets_are_excluded(warehouse):
+    assert one(warehouse, "select count(*) from marts.fct_support_tickets where ticket_id = 76006")[0] == 0
+
+
+def test_graph_empty_string_becomes_null(warehouse):
+    assert one(warehouse, "select job_title from marts.dim_people where email = 'agent10.support@acme.example'") == (None,)
+
+
+def test_snapshot_streams_read_only_the_latest_batch(warehouse):
+    assert one(warehouse, "select count(*) from marts.dim_people where email = 'ex.employee@acme.example'")[0] == 0
+    assert one(warehouse, "select count(*) from staging.stg_github_copilot__seats where assignee_login = 'departed_acme'")[0] == 0
+
+
+def test_seat_offsets_are_converted_to_utc(warehouse):
+    created, activity = one(warehouse, """
+        select cast(created_at as varchar), cast(last_activity_at as varchar)
+        from staging.stg_github_copilot__seats where assignee_login = 'octocat'""")
+    assert created == "2021-08-04 00:00:00"  # 2021-08-03T18:00:00-06:00
+    assert activity == "2021-10-14 06:53:32"  # 2021-10-14T00:53:32-06:00
+
+
+def test_unassigned_seats_are_counted_but_not_linked(warehouse):
+    assert one(warehouse, "select count(*) from staging.stg_github_copilot__seats where assignee_user_id is null")[0] == 1
+
+
+def test_emu_login_maps_to_person_case_insensitively(warehouse):
+    person, method = one(warehouse, """
+        select person_key, match_method from intermediate.int_identity_map
+        where source = 'github_copilot' and source_login = 'Agent1-support_acme'""")
+    assert person == fixture.person_key(1)
+    assert method == "emu_login"
+    assert one(warehouse, "select count(*) from intermediate.int_identity_map where source_login = 'octocat'")[0] == 0
+
+
+def test_zendesk_user_maps_by_email_case_insensitively(warehouse):
+    assert one(warehouse, "select zendesk_user_id from marts.dim_people where person_key = ?", fixture.person_key(2)) == ("1002",)
+
+
+def test_suggestions_alone_do_not_make_a_day_active(warehouse):
+    assert one(warehouse, """
+        select bool_or(is_active) from marts.fct_ai_activity_daily where person_key = ?""", fixture.person_key(7)) == (False,)
+
+
+def test_cohort_is_frozen_at_t0(warehouse):
+    rows = dict(warehouse.execute("select person_key, cohort from marts.fct_workflow_cohorts").fetchall())
+    assert {k for k, v in rows.items() if v == "adopters"} == {fixture.person_key(n) for n in fixture.ADOPTERS}
+    assert rows[fixture.person_key(8)] == "control"  # active only after the cohort window
+
+
+def test_workflow_effect_equals_hand_computation(warehouse):
+    cols = list(fixture.EXPECTED_SUPPORT_EFFECT)
+    row = one(warehouse, f"select {', '.join(cols)}, status, evidence from marts.mart_workflow_outcomes")
+    got = dict(zip([*cols, "status", "evidence"], row))
+    for key, expected in fixture.EXPECTED_SUPPORT_EFFECT.items():
+        assert float(got[key]) == pytest.approx(expected, abs=0.005), key
+    assert (got["status"], got["evidence"]) == ("ok", "observational")
+
+
+def test_small_departments_are_suppressed(warehouse):
+    rows = warehouse.execute("""
+        select suppressed, people_n from marts.mart_adoption_weekly where department = 'Finance'""").fetchall()
+    assert rows and all(r == (True, None) for r in rows)
+
+
+def test_only_mart_models_are_published(warehouse, build_dir):
+    nodes = json.loads((build_dir / "target" / "manifest.json").read_text())["nodes"].values()
+    models = [n for n in nodes if n["resource_type"] == "model"]
+    published = {n["name"] for n in models if n["config"]["meta"].get("published")}
+    assert published == {"mart_adoption_weekly", "mart_workflow_outcomes"}
+    assert all(n["config"]["materialized"] == "table" for n in models if n["name"] in published)
