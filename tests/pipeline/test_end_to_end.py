@@ -88,9 +88,9 @@ def _copy(settings: Settings, dest: Path) -> Settings:
 def _marts(path: Path) -> dict[str, list]:
     con = duckdb.connect(str(path), read_only=True)
     try:
-        names = [r[0] for r in con.execute("select table_name from information_schema.tables "
-                                           "where table_name like 'mart_%' order by 1").fetchall()]
-        return {n: sorted(map(repr, con.execute(f"select * from {n}").fetchall())) for n in names}
+        names = con.execute("select table_schema, table_name from information_schema.tables "
+                            "where table_name like 'mart_%' order by 2").fetchall()
+        return {n: sorted(map(repr, con.execute(f'select * from "{s}"."{n}"').fetchall())) for s, n in names}
     finally:
         con.close()
 
