@@ -70,3 +70,12 @@ def test_catalog_errors_name_the_problem(tmp_path, change, message):
 
 def test_shipped_catalog_is_valid():
     assert load_catalog(ROOT / "workflows.yml")[0]["workflow"] == "support_ticket_resolution"
+
+
+def test_identity_overrides_seed_matches_the_default_scenario(company):
+    import csv
+
+    with open(ROOT / "dbt_project" / "seeds" / "identity_overrides.csv", newline="") as fh:
+        shipped = {(r["source_user_id"], r["email"]) for r in csv.DictReader(fh)}
+    planted = {(r["source_user_id"], r["email"]) for r in company.identity_overrides()}
+    assert shipped == planted and len(planted) > 0
