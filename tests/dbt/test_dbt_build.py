@@ -49,7 +49,9 @@ def one(con: duckdb.DuckDBPyConnection, sql: str, *params):
 
 
 def test_reexported_ticket_keeps_the_newest_version(warehouse):
-    status, hours = one(warehouse, "select status, resolution_hours from marts.fct_support_tickets where ticket_id = 80001")
+    status, hours = one(
+        warehouse, "select status, resolution_hours from marts.fct_support_tickets where ticket_id = 80001"
+    )
     assert (status, hours) == ("solved", 8.0)
     assert one(warehouse, "select count(*) from marts.fct_support_tickets where ticket_id = 80001")[0] == 1
 
@@ -74,12 +76,14 @@ def test_deleted_tickets_are_excluded(warehouse):
 
 
 def test_graph_empty_string_becomes_null(warehouse):
-    assert one(warehouse, "select job_title from marts.dim_people where email = 'agent10.support@acme.example'") == (None,)
+    sql = "select job_title from marts.dim_people where email = 'agent10.support@acme.example'"
+    assert one(warehouse, sql) == (None,)
 
 
 def test_snapshot_streams_read_only_the_latest_batch(warehouse):
     assert one(warehouse, "select count(*) from marts.dim_people where email = 'ex.employee@acme.example'")[0] == 0
-    assert one(warehouse, "select count(*) from staging.stg_github_copilot__seats where assignee_login = 'departed_acme'")[0] == 0
+    sql = "select count(*) from staging.stg_github_copilot__seats where assignee_login = 'departed_acme'"
+    assert one(warehouse, sql)[0] == 0
 
 
 def test_seat_offsets_are_converted_to_utc(warehouse):
@@ -91,7 +95,8 @@ def test_seat_offsets_are_converted_to_utc(warehouse):
 
 
 def test_unassigned_seats_are_counted_but_not_linked(warehouse):
-    assert one(warehouse, "select count(*) from staging.stg_github_copilot__seats where assignee_user_id is null")[0] == 1
+    sql = "select count(*) from staging.stg_github_copilot__seats where assignee_user_id is null"
+    assert one(warehouse, sql)[0] == 1
 
 
 def test_emu_login_maps_to_person_case_insensitively(warehouse):
@@ -100,16 +105,18 @@ def test_emu_login_maps_to_person_case_insensitively(warehouse):
         where source = 'github_copilot' and source_login = 'Agent1-support_acme'""")
     assert person == fixture.person_key(1)
     assert method == "emu_login"
-    assert one(warehouse, "select count(*) from intermediate.int_identity_map where source_login = 'octocat'")[0] == 0
+    sql = "select count(*) from intermediate.int_identity_map where source_login = 'octocat'"
+    assert one(warehouse, sql)[0] == 0
 
 
 def test_zendesk_user_maps_by_email_case_insensitively(warehouse):
-    assert one(warehouse, "select zendesk_user_id from marts.dim_people where person_key = ?", fixture.person_key(2)) == ("1002",)
+    sql = "select zendesk_user_id from marts.dim_people where person_key = ?"
+    assert one(warehouse, sql, fixture.person_key(2)) == ("1002",)
 
 
 def test_suggestions_alone_do_not_make_a_day_active(warehouse):
-    assert one(warehouse, """
-        select bool_or(is_active) from marts.fct_ai_activity_daily where person_key = ?""", fixture.person_key(7)) == (False,)
+    sql = "select bool_or(is_active) from marts.fct_ai_activity_daily where person_key = ?"
+    assert one(warehouse, sql, fixture.person_key(7)) == (False,)
 
 
 def test_cohort_is_frozen_at_t0(warehouse):
@@ -121,7 +128,7 @@ def test_cohort_is_frozen_at_t0(warehouse):
 def test_workflow_effect_equals_hand_computation(warehouse):
     cols = list(fixture.EXPECTED_SUPPORT_EFFECT)
     row = one(warehouse, f"select {', '.join(cols)}, status, evidence from marts.mart_workflow_outcomes")
-    got = dict(zip([*cols, "status", "evidence"], row))
+    got = dict(zip([*cols, "status", "evidence"], row, strict=True))
     for key, expected in fixture.EXPECTED_SUPPORT_EFFECT.items():
         assert float(got[key]) == pytest.approx(expected, abs=0.005), key
     assert (got["status"], got["evidence"]) == ("ok", "observational")
