@@ -44,7 +44,8 @@ class ClientCredentialsAuth(requests.auth.AuthBase):
     def token(self) -> str:
         with self._lock:
             if self._token is None or time.time() > self._expires_at - 60:
-                body = self.token_client.get_json_post(f"{self.tenant}/oauth2/v2.0/token", self._form)
+                response = self.token_client.request("POST", f"{self.tenant}/oauth2/v2.0/token", data=self._form)
+                body = self.token_client.parse_json(response)
                 if "access_token" not in body:
                     raise MalformedResponseError("Microsoft identity platform: token response has no access_token.")
                 self._token = body["access_token"]
@@ -60,14 +61,9 @@ class ClientCredentialsAuth(requests.auth.AuthBase):
         return "ClientCredentialsAuth(***)"
 
 
-class _TokenClient(VendorHttpClient):
-    def get_json_post(self, path: str, form: dict) -> dict:
-        return self.parse_json(self.request("POST", path, data=form))
-
-
 def make_client(conn: ConnectionConfig, **overrides) -> VendorHttpClient:
     tenant = conn.require_extra("tenant_id")
-    token_client = _TokenClient(
+    token_client = VendorHttpClient(
         vendor="Microsoft identity platform",
         base_url=conn.extra.get("login_url", "https://login.microsoftonline.com"),
         secrets=(conn.password or "",),

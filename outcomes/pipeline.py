@@ -69,17 +69,15 @@ def ingest(source: str, conn: ConnectionConfig, settings: Settings, streams: lis
     for stream in module.STREAMS:
         if streams and stream.name not in streams:
             continue
+        # one run-log file per stream: Airflow lands each stream in its own task
         try:
-            results.append(land_stream(stream, client, zone, state, validate=validator).as_dict())
+            result = land_stream(stream, client, zone, state, validate=validator).as_dict()
+            results.append(result)
+            record_step(settings, f"ingest_{source}.{stream.name}", {"streams": [result], "errors": []})
         except ConnectorError as exc:
             log.error("%s: %s", stream.key, exc)
             errors.append(f"{stream.key}: {exc}")
-    # one run-log file per stream: Airflow lands each stream in its own task
-    for stream in module.STREAMS:
-        mine = [r for r in results if r["stream"] == stream.key]
-        errs = [e for e in errors if e.startswith(f"{stream.key}:")]
-        if mine or errs:
-            record_step(settings, f"ingest_{source}.{stream.name}", {"streams": mine, "errors": errs})
+            record_step(settings, f"ingest_{source}.{stream.name}", {"streams": [], "errors": [errors[-1]]})
     if errors:
         raise StepFailed(f"{len(errors)} stream(s) of {source} failed: " + " | ".join(errors))
     return results
@@ -198,9 +196,8 @@ def publish(settings: Settings) -> dict[str, Any]:
 
     gate_result = read_step(settings, "gate") or {}
     build = read_step(settings, "transform") or {}
-    if not gate_result.get("success") or not build.get("success") or gate_result.get("build_id") != build.get(
-        "build_id"
-    ):
+    gated = gate_result.get("success") and gate_result.get("build_id") == build.get("build_id")
+    if not (build.get("success") and gated):
         raise StepFailed("the current warehouse build has not passed the quality gate; refusing to publish "
                          "(the last published file stays)")
     target = settings.published_path

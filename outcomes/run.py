@@ -7,10 +7,11 @@ import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 
+from connectors import sources
 from outcomes.settings import Settings
 
-INGEST_DAGS = ("ingest_msgraph", "ingest_github_copilot", "ingest_zendesk")
-PIPELINE_DAGS = (*INGEST_DAGS, "transform", "publish")
+# One ingest DAG per source module (outcomes.dag_builders), then the transform and the publish.
+PIPELINE_DAGS = (*(f"ingest_{name}" for name in sources()), "transform", "publish")
 
 
 @dataclass
