@@ -9,4 +9,5 @@ def sources() -> dict[str, ModuleType]:
     """Every source module by name; each has SOURCE, STREAMS and make_client(conn)."""
     from connectors import github_copilot, msgraph, zendesk
 
-    return {m.SOURCE: m for m in (msgraph, github_copilot, zendesk)}
+    modules = (msgraph, github_copilot, zendesk)
+    return {m.SOURCE: m for m in modules}

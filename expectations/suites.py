@@ -6,19 +6,11 @@ Data Docs and the run summary but do not block.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
 import great_expectations.expectations as gxe
 
-MINUTES_PER_YEAR = 365 * 24 * 60
-DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
-
-
-@dataclass(frozen=True)
-class SuiteSpec:
-    name: str
-    build: Callable[[dict], list]  # settings -> expectations
+from expectations.spec import DATE_RE, MINUTES_PER_YEAR, SuiteSpec
+from expectations.suites_ai_usage import AI_USAGE_LANDING_SUITES
+from expectations.suites_kpi import KPI_LANDING_SUITES
 
 
 def _landing_msgraph_users(_: dict) -> list:
@@ -98,6 +90,9 @@ LANDING_SUITES: dict[str, SuiteSpec] = {
     "zendesk/tickets": SuiteSpec("landing.zendesk.tickets", _landing_zendesk_tickets),
     "zendesk/users": SuiteSpec("landing.zendesk.users", _landing_zendesk_users),
 }
+# Sources added later keep their landing suites in their own modules.
+LANDING_SUITES.update(AI_USAGE_LANDING_SUITES)
+LANDING_SUITES.update(KPI_LANDING_SUITES)
 
 
 def _landing_freshness(settings: dict) -> list:

@@ -7,6 +7,7 @@ simulators only page, filter and serialise. Same scenario + same end_date gives 
 from __future__ import annotations
 
 import uuid
+import zlib
 from datetime import UTC, date, datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Any
@@ -15,7 +16,7 @@ import numpy as np
 
 from sandbox.credentials import ZENDESK_EMAIL
 from sandbox.names import FIRST_NAMES, LAST_NAMES, OFFICE_LOCATIONS, TICKET_SUBJECTS, TICKET_TAGS
-from sandbox.scenario import DepartmentSpec, Scenario
+from sandbox.scenario import DepartmentSpec, KpiEffectSpec, Scenario
 
 Record = dict[str, Any]
 
@@ -90,7 +91,92 @@ class Company:
         self._seats = self._build_seats()
         self._zendesk_users = self._build_zendesk_users()
         self._tickets = self._build_tickets()
+        self._assign_tool_styles()
         self.truth = self._build_truth()
+        self.truth.update(self._tools_truth())
+
+    # ------------------------------------------------------------------ per-source randomness
+    def rng_for(self, name: str) -> np.random.Generator:
+        """An independent, deterministic generator per source: adding a source never changes another's data."""
+        return np.random.default_rng([self.scenario.seed, zlib.crc32(name.encode())])
+
+    # ------------------------------------------------------------------ AI tools beyond GitHub Copilot
+    def _assign_tool_styles(self) -> None:
+        """person["tool_styles"][tool] = style; github_copilot is the person's `style`, others are drawn
+        per department/team from scenario.tools. A licence starts on rollout_date for styles with a seat."""
+        sc = self.scenario
+        for p in self.people:
+            p["tool_styles"] = {"github_copilot": p["style"] if p["has_seat"] else "none"}
+        for tool, spec in sc.tools.items():
+            rng = self.rng_for(f"tool:{tool}")
+            for dept in sc.departments:
+                for team in dept.team_names():
+                    shares = spec.team_styles.get(team) or spec.departments.get(dept.name)
+                    members = [p for p in self.people if p["team"] == team and p["level"] < 7]
+                    styles = _quota(shares, len(members), rng) if shares else ["none"] * len(members)
+                    for p, style in zip(members, styles, strict=True):
+                        p["tool_styles"][tool] = style if p["active"] else "none"
+            for p in self.people:
+                p["tool_styles"].setdefault(tool, "none")
+
+    def tool_style(self, person: Record, tool: str) -> str:
+        return person["tool_styles"].get(tool, "none")
+
+    def tool_holders(self, tool: str) -> list[Record]:
+        """People holding a licence/seat/key for the tool (style with has_seat)."""
+        return [p for p in self.people if self.scenario.styles[self.tool_style(p, tool)].has_seat]
+
+    def tool_activity(self, tool: str) -> tuple[list[Record], np.ndarray]:
+        """(holders, act) with act[i, d] 0 none, 1 user-initiated use, 2 passive only, day d from start_date.
+
+        github_copilot returns the activity its report is built from; other tools draw from their own
+        generator with the same style rules, licences starting on rollout_date."""
+        if tool == "github_copilot":
+            return self._seat_holders, self._activity
+        cache = self.__dict__.setdefault("_tool_activity_cache", {})
+        if tool not in cache:
+            holders = self.tool_holders(tool)
+            rng = self.rng_for(f"activity:{tool}")
+            first = (self.rollout_date - self.start_date).days
+            act = np.zeros((len(holders), self.days), dtype=np.int8)
+            draws = rng.random((len(holders), self.days))
+            for i, p in enumerate(holders):
+                style = self.scenario.styles[self.tool_style(p, tool)]
+                prob = np.where(self._workday, style.workday_active_share, style.weekend_active_share)
+                on = (draws[i] < prob) & (np.arange(self.days) >= first)
+                act[i, on] = 2 if style.passive_only else 1
+            cache[tool] = (holders, act)
+        return cache[tool]
+
+    def effect_population(self, effect: KpiEffectSpec) -> list[Record]:
+        """Active individual contributors and leads of the effect's department or team."""
+        return [p for p in self.people if p["level"] < 7 and p["active"]
+                and (p["department"] == effect.department if effect.department else p["team"] == effect.team)]
+
+    def is_effect_adopter(self, person: Record, effect: KpiEffectSpec) -> bool:
+        return any(self.tool_style(person, t) in effect.styles for t in effect.tools)
+
+    def effect_redesign_date(self, effect: KpiEffectSpec) -> date:
+        return self.rollout_date + timedelta(days=effect.redesign_offset_days)
+
+    def _tools_truth(self) -> Record:
+        sc = self.scenario
+        drift = sc.effects.drift_factor
+        effects = {}
+        for e in sc.kpi_effects:
+            pop = self.effect_population(e)
+            adopters = [p for p in pop if self.is_effect_adopter(p, e)]
+            effects[e.key] = {
+                "source": e.source, "task": e.task, "department": e.department, "team": e.team,
+                "tools": list(e.tools), "styles": list(e.styles), "factor": e.factor,
+                "redesigned_on": self.effect_redesign_date(e),
+                # additive DiD relative to the adopters' baseline, as mart_workflow_outcomes reports it
+                "effect_pct": round(drift * (e.factor - 1) * 100, 6),
+                "population": len(pop), "adopters": len(adopters),
+            }
+        holders = {t: len(self.tool_holders(t)) for t in ("github_copilot", *sc.tools)}
+        return {"kpi_effects": effects, "tool_holders": holders,
+                "tool_style_by_email": {p["email"]: dict(p["tool_styles"]) for p in self.people}}
 
     # ------------------------------------------------------------------ directory
     def _new_person(self, dept: str, team: str, title: str, level: int, manager_id: str | None,

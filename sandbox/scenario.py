@@ -83,6 +83,36 @@ class VendorSettings:
 
 
 @dataclass(frozen=True)
+class ToolSpec:
+    """An AI tool other than GitHub Copilot: who gets a licence (per department/team style shares)."""
+    name: str
+    departments: dict[str, dict[str, float]]
+    team_styles: dict[str, dict[str, float]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class KpiEffectSpec:
+    """A planted outcome effect in a KPI source: adopters' work changes by `factor` after the redesign.
+
+    Adopters are the people of the population whose style for any of `tools` is in `styles`. The
+    redesign happens on rollout_date + redesign_offset_days. `drift` applies to everyone.
+    """
+    key: str
+    source: str
+    tools: tuple[str, ...]
+    styles: tuple[str, ...]
+    factor: float
+    department: str | None = None
+    team: str | None = None
+    task: str | None = None
+    redesign_offset_days: int = 0
+
+
+TOOL_NAMES = ("github_copilot", "m365_copilot", "openai", "claude_code")
+KPI_EFFECT_SOURCES = ("github", "jira", "harvest")
+
+
+@dataclass(frozen=True)
 class Scenario:
     name: str
     seed: int
@@ -96,6 +126,10 @@ class Scenario:
     effects: EffectSpec
     tickets: TicketSpec
     vendors: VendorSettings
+    tools: dict[str, ToolSpec] = field(default_factory=dict)
+    kpi_effects: tuple[KpiEffectSpec, ...] = ()
+    # Per-source generator and simulator knobs, validated by the source's own sandbox module.
+    sources: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def resolved_end_date(self) -> date:
@@ -206,7 +240,7 @@ def parse_scenario(data: Any, name: str = "inline", source: str = "<scenario>") 
     top = r.mapping(
         data, "top level",
         {"seed", "company", "days", "end_date", "rollout_day", "late_seat_share", "styles", "departments",
-         "effects", "tickets", "vendors"},
+         "effects", "tickets", "vendors", "tools", "kpi_effects", "sources"},
         {"seed", "company", "days", "rollout_day", "styles", "departments", "effects", "tickets"},
     )
     seed = r.get(top, "seed", "", int, 0, minimum=0)
@@ -223,13 +257,21 @@ def parse_scenario(data: Any, name: str = "inline", source: str = "<scenario>") 
     effects = _parse_effects(r, top.get("effects", {}), set(styles), {d.name for d in departments})
     tickets = _parse_tickets(r, top.get("tickets", {}))
     vendors = _parse_vendors(r, top.get("vendors", {}))
+    dept_names = {d.name for d in departments}
+    team_names = {t for d in departments for t in d.team_names()}
+    tools = _parse_tools(r, top.get("tools", {}), set(styles), dept_names, team_names)
+    kpi_effects = _parse_kpi_effects(r, top.get("kpi_effects", []), set(styles), dept_names, team_names)
+    sources = top.get("sources", {}) or {}
+    if not isinstance(sources, dict) or not all(isinstance(v, dict) for v in sources.values()):
+        r.error("sources", "expected a mapping of source name -> settings mapping")
+        sources = {}
 
     if r.errors:
         raise ScenarioError("invalid scenario:\n  " + "\n  ".join(r.errors))
     return Scenario(
         name=name, seed=seed, company=company, days=days, end_date=end_date, rollout_day=rollout_day,
         late_seat_share=late_seat_share, styles=styles, departments=tuple(departments), effects=effects,
-        tickets=tickets, vendors=vendors,
+        tickets=tickets, vendors=vendors, tools=tools, kpi_effects=tuple(kpi_effects), sources=dict(sources),
     )
 
 
@@ -399,3 +441,65 @@ def _parse_vendors(r: _Reader, raw: Any) -> VendorSettings:
         msgraph_users_page_size=r.get(ms, "users_page_size", "vendors.msgraph", int,
                                       d.msgraph_users_page_size, 1, 999),
     )
+
+
+def _parse_tools(r: _Reader, raw: Any, styles: set[str], departments: set[str],
+                 teams: set[str]) -> dict[str, ToolSpec]:
+    t = r.mapping(raw or {}, "tools", set(TOOL_NAMES) - {"github_copilot"}, set())
+    out: dict[str, ToolSpec] = {}
+    for name, spec_raw in t.items():
+        where = f"tools.{name}"
+        spec = r.mapping(spec_raw, where, {"departments", "team_styles"}, {"departments"})
+        depts: dict[str, dict[str, float]] = {}
+        for dept, shares in (spec.get("departments") or {}).items():
+            if dept not in departments:
+                r.error(f"{where}.departments", f"unknown department {dept!r}")
+                continue
+            depts[dept] = r.shares(shares, f"{where}.departments.{dept}", styles)
+        team_styles: dict[str, dict[str, float]] = {}
+        for team, shares in (spec.get("team_styles") or {}).items():
+            if team not in teams:
+                r.error(f"{where}.team_styles", f"unknown team {team!r}")
+                continue
+            team_styles[team] = r.shares(shares, f"{where}.team_styles.{team}", styles)
+        out[name] = ToolSpec(name=name, departments=depts, team_styles=team_styles)
+    return out
+
+
+def _parse_kpi_effects(r: _Reader, raw: Any, styles: set[str], departments: set[str],
+                       teams: set[str]) -> list[KpiEffectSpec]:
+    if not isinstance(raw, list):
+        r.error("kpi_effects", "expected a list")
+        return []
+    keys = {"key", "source", "tools", "styles", "factor", "department", "team", "task", "redesign_offset_days"}
+    out: list[KpiEffectSpec] = []
+    for i, item in enumerate(raw):
+        where = f"kpi_effects[{i}]"
+        e = r.mapping(item, where, keys, {"key", "source", "tools", "styles", "factor"})
+        source = r.get(e, "source", where, str, "github")
+        if source not in KPI_EFFECT_SOURCES:
+            r.error(f"{where}.source", f"unknown source {source!r}; known: {list(KPI_EFFECT_SOURCES)}")
+        tools = e.get("tools") or []
+        if not isinstance(tools, list) or not tools or any(t not in TOOL_NAMES for t in tools):
+            r.error(f"{where}.tools", f"expected a non-empty list of {list(TOOL_NAMES)}, got {tools!r}")
+            tools = []
+        adopter_styles = e.get("styles") or []
+        if not isinstance(adopter_styles, list) or not adopter_styles or any(s not in styles for s in adopter_styles):
+            r.error(f"{where}.styles", f"expected a non-empty list of style names, got {adopter_styles!r}")
+            adopter_styles = []
+        department, team = e.get("department"), e.get("team")
+        if (department is None) == (team is None):
+            r.error(where, "give exactly one of department or team as the population")
+        if department is not None and department not in departments:
+            r.error(f"{where}.department", f"unknown department {department!r}")
+        if team is not None and team not in teams:
+            r.error(f"{where}.team", f"unknown team {team!r}")
+        if source == "harvest" and not e.get("task"):
+            r.error(f"{where}.task", "a harvest effect needs the task whose time entries change")
+        out.append(KpiEffectSpec(
+            key=r.get(e, "key", where, str, f"effect_{i}"), source=source, tools=tuple(tools),
+            styles=tuple(adopter_styles), factor=r.get(e, "factor", where, float, 1.0, 0.01, 10.0),
+            department=department, team=team, task=e.get("task"),
+            redesign_offset_days=r.get(e, "redesign_offset_days", where, int, 0, 0),
+        ))
+    return out

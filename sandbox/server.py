@@ -25,7 +25,7 @@ from starlette.routing import Route
 from sandbox import credentials
 from sandbox.company import Company, generate_company
 from sandbox.scenario import load_scenario
-from sandbox.vendors import github, msgraph, zendesk
+from sandbox.vendors import vendor_modules
 from sandbox.vendors.common import RequestLogMiddleware, SandboxState
 from sandbox.vendors.faults import Fault, FaultError
 
@@ -89,7 +89,9 @@ def _parse_now(raw: Any) -> datetime:
 
 
 def build_app(state: SandboxState) -> Starlette:
-    routes = (_control_routes(state) + msgraph.routes(state) + github.routes(state) + zendesk.routes(state))
+    routes = _control_routes(state)
+    for vendor in vendor_modules():
+        routes += vendor.routes(state)
     return Starlette(routes=routes, middleware=[Middleware(RequestLogMiddleware, state=state)])
 
 

@@ -24,6 +24,8 @@ def small_scenario(**vendor_overrides: Any) -> Scenario:
     data["rollout_day"] = 10
     data["end_date"] = "2026-03-31"
     data["departments"] = [dict(data["departments"][0], headcount=40)]
+    data.pop("tools", None)          # the default's tools and KPI effects name departments dropped here
+    data.pop("kpi_effects", None)
     for vendor, settings in vendor_overrides.items():
         data["vendors"].setdefault(vendor, {}).update(settings)
     return parse_scenario(data, name="small")

@@ -1,0 +1,15 @@
+"""What a suite is: a name and a function from pipeline settings to GX expectations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+MINUTES_PER_YEAR = 365 * 24 * 60
+DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
+
+
+@dataclass(frozen=True)
+class SuiteSpec:
+    name: str
+    build: Callable[[dict], list]  # settings -> expectations
