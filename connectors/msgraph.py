@@ -22,7 +22,7 @@ from connectors.streams import ExtractContext, Page, Stream
 SOURCE = "msgraph"
 USER_FIELDS = (
     "id,displayName,givenName,surname,mail,userPrincipalName,jobTitle,department,employeeId,"
-    "accountEnabled,officeLocation"
+    "accountEnabled,officeLocation,employeeOrgData"
 )
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 
 log = logging.getLogger("expectations")
 
-DEFAULT_SETTINGS = {"min_group_size": 5, "max_landing_age_hours": 48}
+DEFAULT_SETTINGS = {"min_group_size": 5, "max_landing_age_hours": 48, "min_identity_coverage": 0.9}
 
 
 @dataclass
@@ -87,8 +87,11 @@ class Validator:
         vd = self.ctx.validation_definitions.add_or_update(
             gx.ValidationDefinition(name=f"{suite_spec.name}__vd", data=batch_def, suite=suite)
         )
+        result_format: Any = "SUMMARY"
+        if suite_spec.id_columns:
+            result_format = {"result_format": "SUMMARY", "unexpected_index_column_names": list(suite_spec.id_columns)}
         result = vd.run(batch_parameters={"dataframe": _missing_columns_as_null(frame, expectations)},
-                        result_format="SUMMARY")
+                        result_format=result_format)
         return _summarise(suite_spec.name, result)
 
     def _asset(self, name: str):
@@ -124,7 +127,14 @@ def _describe(r: Any) -> str:
     kwargs = {k: v for k, v in cfg.kwargs.items() if k not in ("batch_id", "result_format")}
     res = r.result or {}
     observed = res.get("unexpected_count", res.get("observed_value"))
-    return f"{cfg.type}({kwargs}) failed (observed: {observed})"
+    message = f"{cfg.type}({kwargs}) failed (observed: {observed})"
+    names = res.get("unexpected_index_column_names")
+    rows = res.get("partial_unexpected_index_list")
+    if names and rows:
+        message += "; failing rows: " + ", ".join(
+            " ".join(f"{k}={row.get(k)}" for k in (*names, *(c for c in row if c not in names))) for row in rows
+        )
+    return message
 
 
 def _summarise(suite_name: str, result: Any) -> SuiteResult:

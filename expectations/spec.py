@@ -13,3 +13,5 @@ DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
 class SuiteSpec:
     name: str
     build: Callable[[dict], list]  # settings -> expectations
+    # columns that name a failing row in the failure message (e.g. the source of a coverage row)
+    id_columns: tuple[str, ...] = ()

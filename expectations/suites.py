@@ -160,10 +160,22 @@ def _mart_workflow_outcomes(settings: dict) -> list:
     ]
 
 
+def _mart_identity_coverage(settings: dict) -> list:
+    return [
+        gxe.ExpectTableRowCountToBeBetween(min_value=1, severity="critical"),
+        gxe.ExpectColumnValuesToBeUnique(column="source", severity="critical"),
+        # A source whose activity mostly resolves to nobody would silently shrink every mart built on it.
+        gxe.ExpectColumnValuesToBeBetween(
+            column="coverage", min_value=settings["min_identity_coverage"], max_value=1, severity="critical"
+        ),
+    ]
+
+
 # Gate suites: relation name in the warehouse -> suite. Visible (non-suppressed) rows only for privacy checks.
 GATE_SUITES: dict[str, SuiteSpec] = {
     "fct_support_tickets": SuiteSpec("warehouse.support_tickets", _staging_tickets),
     "mart_adoption_weekly": SuiteSpec("mart.adoption_weekly", _mart_adoption_weekly),
     "mart_workflow_outcomes": SuiteSpec("mart.workflow_outcomes", _mart_workflow_outcomes),
+    "mart_identity_coverage": SuiteSpec("mart.identity_coverage", _mart_identity_coverage, id_columns=("source",)),
 }
 FRESHNESS_SUITE = SuiteSpec("landing.freshness", _landing_freshness)

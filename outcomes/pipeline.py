@@ -24,7 +24,7 @@ from connectors.errors import ConnectorError
 from connectors.landing import LandingZone
 from connectors.runner import land_stream
 from connectors.state import StateStore
-from outcomes.catalog import load_catalog
+from outcomes.catalog import check_teams, load_catalog
 from outcomes.settings import Settings
 
 log = logging.getLogger("outcomes.pipeline")
@@ -87,11 +87,30 @@ def ingest(source: str, conn: ConnectionConfig, settings: Settings, streams: lis
 
 
 def dbt_vars(settings: Settings) -> dict[str, Any]:
+    workflows = load_catalog(settings.workflows_path)
+    _check_catalog_teams(settings, workflows)
     return {
         "landing_root": str(settings.landing_root),
         "min_group_size": settings.min_group_size,
-        "workflows": load_catalog(settings.workflows_path),
+        "min_identity_coverage": settings.min_identity_coverage,
+        "workflows": workflows,
     }
+
+
+def _check_catalog_teams(settings: Settings, workflows: list[dict[str, Any]]) -> None:
+    """Refuse a catalog whose team has nobody in the latest landed directory (a typo, a renamed team)."""
+    from connectors.landing import LandingZone
+
+    zone = LandingZone(settings.landing_root)
+    manifests = zone.manifests("msgraph", "users")
+    if not manifests:
+        return  # no directory yet: dbt builds nothing per team either
+    latest = max(manifests, key=lambda m: m.batch_id)
+    groups = set()
+    for user in zone.read_batch(latest):
+        groups.add(user.get("department"))
+        groups.add((user.get("employeeOrgData") or {}).get("costCenter"))
+    check_teams(workflows, groups, f"msgraph/users batch {latest.batch_id}")
 
 
 def dbt_executable() -> str:
@@ -165,7 +184,8 @@ def gate(settings: Settings) -> dict[str, Any]:
         raise StepFailed("the last transform did not succeed; nothing to gate")
     result = run_gate(
         str(settings.warehouse_path), settings.landing_root, str(settings.gx_root),
-        {"min_group_size": settings.min_group_size, "max_landing_age_hours": settings.max_landing_age_hours},
+        {"min_group_size": settings.min_group_size, "max_landing_age_hours": settings.max_landing_age_hours,
+         "min_identity_coverage": settings.min_identity_coverage},
     )
     summary = {
         "success": result.success,

@@ -39,22 +39,37 @@ def sandbox_connections(server, company) -> dict[str, ConnectionConfig]:
 def sandbox_catalog(company) -> list[dict]:
     """The scenario's planted workflows, dated from its rollout (the sandbox window moves with the clock)."""
     truth = company.truth
-    return [
+    common = {"direction": "lower", "baseline_days": 84, "cohort_days": 28, "post_days": 84}
+    catalog = [
         {
             "workflow": "support_ticket_resolution",
             "name": "Support ticket resolution",
             "team": truth["support_department"],
             "tools": ["github_copilot"],
             "kpi": "zendesk_resolution_hours",
-            "direction": "lower",
+            **common,
             "redesigned_on": truth["rollout_date"].isoformat(),
-            "baseline_days": 84,
-            "cohort_days": 28,
-            "post_days": 84,
             "min_items": 5,
             "target_pct": -15,
         }
     ]
+    kpi_of_source = {"github": "github_pr_merge_hours", "jira": "jira_cycle_time_hours",
+                     "harvest": "harvest_task_hours"}
+    for key, effect in truth["kpi_effects"].items():
+        catalog.append({
+            "workflow": key,
+            "name": key.replace("_", " ").capitalize(),
+            "team": effect["department"] or effect["team"],
+            "tools": effect["tools"],
+            "kpi": kpi_of_source[effect["source"]],
+            "task": effect["task"],
+            **common,
+            "redesigned_on": effect["redesigned_on"].isoformat(),
+            # weekly time entries give fewer items per person than tickets or pull requests
+            "min_items": 3 if effect["source"] == "harvest" else 5,
+            "target_pct": -15,
+        })
+    return catalog
 
 
 @contextmanager

@@ -22,6 +22,7 @@ class Settings:
     workflows_path: Path
     min_group_size: int
     max_landing_age_hours: float
+    min_identity_coverage: float
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -39,6 +40,8 @@ class Settings:
             workflows_path=Path(env("OUTCOMES_WORKFLOWS", str(PROJECT_ROOT / "workflows.yml"))),
             min_group_size=int(env("OUTCOMES_MIN_GROUP_SIZE", "5")),
             max_landing_age_hours=float(env("OUTCOMES_MAX_LANDING_AGE_HOURS", "48")),
+            # share of each source's activity that must resolve to a person for the gate to pass
+            min_identity_coverage=float(env("OUTCOMES_MIN_IDENTITY_COVERAGE", "0.9")),
         )
 
     def export(self) -> None:
@@ -53,5 +56,6 @@ class Settings:
                 "OUTCOMES_GX_ROOT": str(self.gx_root),
                 "OUTCOMES_WORKFLOWS": str(self.workflows_path),
                 "OUTCOMES_MIN_GROUP_SIZE": str(self.min_group_size),
+                "OUTCOMES_MIN_IDENTITY_COVERAGE": str(self.min_identity_coverage),
             }
         )

@@ -514,6 +514,8 @@ class Company:
                 "userPrincipalName": p["email"], "jobTitle": p["job_title"], "department": p["department"],
                 "employeeId": p["employee_id"], "accountEnabled": p["active"],
                 "officeLocation": p["office_location"], "mobilePhone": None, "preferredLanguage": "en-US",
+                # the team is kept as the cost centre, as many tenants do
+                "employeeOrgData": {"division": None, "costCenter": p["team"]},
             }
             if expand_manager and p["manager_id"]:
                 m = by_id[p["manager_id"]]

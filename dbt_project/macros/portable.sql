@@ -24,3 +24,17 @@
 {% macro add_days(days, date_expr) -%}
     cast({{ dbt.dateadd('day', days, date_expr) }} as date)
 {%- endmacro %}
+
+{#- One row per element of a delimited string, used in a select list (DuckDB and Postgres). -#}
+{% macro split_to_rows(string_expr, delimiter) -%}
+    {%- if target.type == 'postgres' -%}
+        unnest(string_to_array({{ string_expr }}, '{{ delimiter }}'))
+    {%- else -%}
+        unnest(string_split({{ string_expr }}, '{{ delimiter }}'))
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Date arithmetic in months that returns a date on every adapter. -#}
+{% macro add_months(months, date_expr) -%}
+    cast({{ dbt.dateadd('month', months, date_expr) }} as date)
+{%- endmacro %}

@@ -23,7 +23,8 @@ TOKEN_TTL = 3599
 # Properties Graph returns on /users when $select is absent.
 DEFAULT_USER_PROPS = ("businessPhones", "displayName", "givenName", "jobTitle", "mail", "mobilePhone",
                       "officeLocation", "preferredLanguage", "surname", "userPrincipalName", "id")
-KNOWN_USER_PROPS = set(DEFAULT_USER_PROPS) | {"department", "employeeId", "accountEnabled", "manager"}
+KNOWN_USER_PROPS = set(DEFAULT_USER_PROPS) | {"department", "employeeId", "accountEnabled", "manager",
+                                               "employeeOrgData"}
 MANAGER_PROPS = ("id", "displayName", "mail", "userPrincipalName", "jobTitle")
 
 

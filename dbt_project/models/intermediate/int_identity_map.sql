@@ -1,20 +1,31 @@
--- One row per source account mapped to a person (person_key = Microsoft Graph user id).
--- Zendesk: lower(email) = lower(mail). GitHub: the overrides seed first, then the EMU login rule
--- (<handle>_<shortcode>, handle = mail local part with '.' -> '-'). An EMU handle that fits more than one
--- person is left unmatched rather than guessed.
+-- One row per source account linked to a person (person_key = Microsoft Graph user id), by this
+-- precedence (metric definition v2, documented in the YAML):
+--   1. override: the identity_overrides seed (source or GitHub namespace + account id or login -> mail);
+--   2. email: the account's email equals a directory mail or user principal name (case-insensitive);
+--   3. emu_login: GitHub accounts whose EMU login <handle>_<shortcode> has handle = mail local part with
+--      '.' -> '-', when exactly one person fits.
+-- Accounts that match nothing stay out of this table and count against identity coverage.
 with
 
 people as (
 
-    select user_id as person_key, mail
+    select user_id as person_key, lower(mail) as mail, lower(user_principal_name) as upn
     from {{ ref('stg_msgraph__users') }}
+
+),
+
+accounts as (
+
+    select * from {{ ref('int_source_accounts') }}
 
 ),
 
 overrides as (
 
     select
-        lower(source) as source,
+        lower(trim(source)) as source,
+        case when lower(trim(source)) in ('github', 'github_copilot') then 'github' else lower(trim(source)) end
+            as identity_namespace,
         lower(trim(source_user_id)) as source_user_id,
         lower(trim(email)) as email
     from {{ ref('identity_overrides') }}
@@ -34,115 +45,65 @@ directory as (
 
 ),
 
-zendesk_accounts as (
+override_matches as (
 
     select
-        cast(zendesk_user_id as {{ dbt.type_string() }}) as source_user_id,
-        email as source_login
-    from {{ ref('stg_zendesk__users') }}
+        people.person_key,
+        accounts.source,
+        accounts.source_user_id,
+        accounts.source_login,
+        'override' as match_method,
+        1 as priority
+    from accounts
+    inner join overrides
+        on overrides.identity_namespace = accounts.identity_namespace
+        and overrides.source_user_id in (lower(accounts.source_user_id), lower(accounts.source_login))
+    inner join people on people.mail = overrides.email
 
 ),
 
-zendesk_matches as (
+email_matches as (
 
     select
         people.person_key,
-        'zendesk' as source,
-        zendesk_accounts.source_user_id,
-        zendesk_accounts.source_login,
-        'override' as match_method,
-        1 as priority
-    from zendesk_accounts
-    inner join overrides
-        on overrides.source = 'zendesk'
-        and overrides.source_user_id in (zendesk_accounts.source_user_id, lower(zendesk_accounts.source_login))
-    inner join people on lower(people.mail) = overrides.email
-
-    union all
-
-    select
-        people.person_key,
-        'zendesk' as source,
-        zendesk_accounts.source_user_id,
-        zendesk_accounts.source_login,
+        accounts.source,
+        accounts.source_user_id,
+        accounts.source_login,
         'email' as match_method,
         2 as priority
-    from zendesk_accounts
-    inner join people on lower(people.mail) = lower(zendesk_accounts.source_login)
+    from accounts
+    inner join people on accounts.email in (people.mail, people.upn)
+    where accounts.email is not null
 
 ),
 
-github_sightings as (
-
-    select user_id, user_login, activity_date as seen_on
-    from {{ ref('stg_github_copilot__users_daily') }}
-
-    union all
-
-    select assignee_user_id as user_id, assignee_login as user_login, cast(_extracted_at as date) as seen_on
-    from {{ ref('stg_github_copilot__seats') }}
-    where assignee_user_id is not null
-
-),
-
-github_accounts as (
-
-    -- a login can be renamed: keep the most recently seen one per numeric id
-    select
-        cast(user_id as {{ dbt.type_string() }}) as source_user_id,
-        user_login as source_login
-    from (
-        select
-            user_id,
-            user_login,
-            row_number() over (partition by user_id order by seen_on desc, user_login) as recency
-        from github_sightings
-        where user_id is not null
-    ) as ranked
-    where recency = 1
-
-),
-
-github_emu_candidates as (
+emu_candidates as (
 
     select
-        github_accounts.source_user_id,
-        github_accounts.source_login,
+        accounts.source,
+        accounts.source_user_id,
+        accounts.source_login,
         people.person_key,
-        count(*) over (partition by github_accounts.source_user_id) as candidates
-    from github_accounts
+        count(*) over (partition by accounts.source, accounts.source_user_id) as candidates
+    from accounts
     inner join people
-        on lower({{ dbt.split_part('github_accounts.source_login', "'_'", 1) }})
-            = lower(replace({{ dbt.split_part('people.mail', "'@'", 1) }}, '.', '-'))
-    where {{ dbt.position("'_'", 'github_accounts.source_login') }} > 0
+        on lower({{ dbt.split_part('accounts.source_login', "'_'", 1) }})
+            = replace({{ dbt.split_part('people.mail', "'@'", 1) }}, '.', '-')
+    where accounts.identity_namespace = 'github'
+      and {{ dbt.position("'_'", 'accounts.source_login') }} > 0
 
 ),
 
-github_matches as (
-
-    select
-        people.person_key,
-        'github_copilot' as source,
-        github_accounts.source_user_id,
-        github_accounts.source_login,
-        'override' as match_method,
-        1 as priority
-    from github_accounts
-    inner join overrides
-        on overrides.source = 'github_copilot'
-        and overrides.source_user_id in (github_accounts.source_user_id, lower(github_accounts.source_login))
-    inner join people on lower(people.mail) = overrides.email
-
-    union all
+emu_matches as (
 
     select
         person_key,
-        'github_copilot' as source,
+        source,
         source_user_id,
         source_login,
         'emu_login' as match_method,
-        2 as priority
-    from github_emu_candidates
+        3 as priority
+    from emu_candidates
     where candidates = 1
 
 ),
@@ -151,9 +112,11 @@ unioned as (
 
     select * from directory
     union all
-    select * from zendesk_matches
+    select * from override_matches
     union all
-    select * from github_matches
+    select * from email_matches
+    union all
+    select * from emu_matches
 
 ),
 

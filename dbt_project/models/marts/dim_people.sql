@@ -36,6 +36,7 @@ select
     people.mail as email,
     people.display_name,
     people.department,
+    people.team,
     people.job_title,
     managers.user_id as manager_person_key,
     github.github_login,

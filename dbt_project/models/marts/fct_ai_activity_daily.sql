@@ -1,5 +1,8 @@
 -- One row per person, AI tool and UTC day with any reported use. Active = a user-initiated action;
--- suggestions merely shown (passive) do not make a day active. Accounts not linked to a person are left out.
+-- suggestions merely shown (passive) do not make a day active. Accounts not linked to a person are left out
+-- here and counted in mart_identity_coverage.
+{%- set other_tools = ['m365_copilot', 'openai', 'claude_code'] %}
+
 with
 
 copilot_days as (
@@ -35,9 +38,33 @@ copilot as (
 
 ),
 
+other_tools as (
+    {%- for tool in other_tools %}
+
+    select
+        identities.person_key,
+        days.tool,
+        days.activity_date,
+        days.actions,
+        days.passive_suggestions,
+        days.is_active,
+        days.features_used
+    from {{ ref('int_ai_user_days__' ~ tool) }} as days
+    inner join {{ ref('int_identity_map') }} as identities
+        on days.source = identities.source
+        and days.source_user_id = identities.source_user_id
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+
+),
+
 unioned as (
 
     select * from copilot
+    union all
+    select * from other_tools
 
 )
 

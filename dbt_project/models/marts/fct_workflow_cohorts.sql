@@ -1,4 +1,5 @@
--- Frozen cohorts per workflow: the population is the team's people with work items; adopters are those
+-- Frozen cohorts per workflow: the population is the team's (department's or team's) people with work
+-- items; adopters are those
 -- active on >= 2 days with any of the workflow's tools inside [T0, T0 + cohort_days). Only activity in
 -- that window counts, so later data can never move anyone between groups.
 with
@@ -21,7 +22,8 @@ population as (
         catalog.workflow,
         people.person_key
     from catalog
-    inner join {{ ref('dim_people') }} as people on people.department = catalog.team
+    inner join {{ ref('dim_people') }} as people
+        on catalog.team in (people.department, people.team)
     inner join {{ ref('int_workflow_items') }} as items
         on items.workflow = catalog.workflow
         and items.person_key = people.person_key

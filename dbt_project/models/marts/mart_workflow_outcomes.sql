@@ -1,5 +1,6 @@
 -- Workflow outcome per catalog entry: a difference-in-differences of person-level KPI means between a
--- frozen cohort of adopters and the rest of the team (metric definition v1 in the YAML). Observational.
+-- frozen cohort of adopters and the rest of the team (metric definition v2 in the YAML). Observational.
+-- The verdict reads the confidence interval, never the point estimate alone.
 {%- set min_group_size = var('min_group_size') | int %}
 
 with
@@ -195,9 +196,12 @@ final as (
         target_pct,
         case when adopters_n >= {{ min_group_size }} and control_n >= {{ min_group_size }}
             then 'ok' else 'insufficient_data' end as status,
+        case when population_n >= {{ min_group_size }}
+            then {{ round_pct('cast(adopters_n as ' ~ dbt.type_float() ~ ') / nullif(adopters_n + control_n, 0)', 4) }}
+        end as adopters_share,
         cast('did_person_means_normal95' as {{ dbt.type_string() }}) as method,
         cast('observational' as {{ dbt.type_string() }}) as evidence,
-        1 as metric_version
+        2 as metric_version
     from estimates
 
 )
@@ -205,8 +209,19 @@ final as (
 select
     *,
     case
+        when effect_pct is null or ci_low_pct is null or ci_high_pct is null then 'insufficient_data'
+        when ci_low_pct <= 0 and ci_high_pct >= 0 then 'no_change'
+        when (direction = 'lower' and ci_high_pct < 0) or (direction = 'higher' and ci_low_pct > 0) then 'improved'
+        else 'worse'
+    end as verdict,
+    case
         when effect_pct is null or target_pct is null then null
         when direction = 'higher' then effect_pct >= target_pct
         else effect_pct <= target_pct
-    end as meets_target
+    end as meets_target,
+    -- share of the target reached by the point estimate (100 = on target; negative = moved the wrong way)
+    case
+        when effect_pct is null or target_pct is null or target_pct = 0 then null
+        else {{ round_pct('100 * effect_pct / target_pct', 1) }}
+    end as target_progress_pct
 from final

@@ -11,6 +11,7 @@ source as (
         {{ sql_literal(w.get('name') or w.workflow) }} as workflow_name,
         {{ sql_literal(w.team) }} as team,
         {{ sql_literal(w.kpi) }} as kpi,
+        {{ sql_literal(w.get('task')) }} as task,
         {{ sql_literal(w.get('direction', 'lower')) }} as direction,
         {{ sql_literal(w.redesigned_on) }} as redesigned_on,
         {{ w.get('baseline_days', 56) | int }} as baseline_days,
@@ -24,7 +25,7 @@ source as (
     {%- endfor %}
     {%- if not workflows %}
     select
-        null as workflow, null as workflow_name, null as team, null as kpi, null as direction,
+        null as workflow, null as workflow_name, null as team, null as kpi, null as task, null as direction,
         null as redesigned_on, 0 as baseline_days, 0 as cohort_days, 0 as post_days, 0 as min_items,
         null as target_pct
     where 1 = 0
@@ -42,6 +43,7 @@ renamed as (
         cast(workflow_name as {{ dbt.type_string() }}) as workflow_name,
         cast(team as {{ dbt.type_string() }}) as team,
         cast(kpi as {{ dbt.type_string() }}) as kpi,
+        cast(task as {{ dbt.type_string() }}) as task,
         cast(direction as {{ dbt.type_string() }}) as direction,
 
         ----------  numerics

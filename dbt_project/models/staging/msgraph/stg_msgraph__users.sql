@@ -20,6 +20,10 @@ renamed as (
         {{ json_str('record', '$.userPrincipalName') }} as user_principal_name,
         {{ json_str('record', '$.displayName') }} as display_name,
         {{ json_str('record', '$.department') }} as department,
+        -- the team, where the tenant keeps it as the cost centre; the department otherwise
+        coalesce(
+            {{ json_str('record', '$.employeeOrgData.costCenter') }}, {{ json_str('record', '$.department') }}
+        ) as team,
         {{ json_str('record', '$.jobTitle') }} as job_title,
         {{ json_str('record', '$.manager.mail') }} as manager_mail,
 

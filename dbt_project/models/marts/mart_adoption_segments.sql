@@ -1,0 +1,251 @@
+-- Adoption depth per department, team, AI tool (and `any` tool) and ISO week: people per usage segment,
+-- engaged and box-ticking counts, depth and breadth. Definition v1 in the YAML. Each week is judged at its
+-- end, over the trailing 12 weeks (segments) and the trailing 4 weeks = 28 days (engaged, depth, breadth).
+{%- set min_group_size = var('min_group_size') | int %}
+
+with
+
+people as (
+
+    select
+        person_key,
+        coalesce(department, '(unknown)') as department,
+        coalesce(team, department, '(unknown)') as team
+    from {{ ref('dim_people') }}
+
+),
+
+activity as (
+
+    select person_key, tool, activity_date, actions, is_active, features_used
+    from {{ ref('fct_ai_activity_daily') }}
+
+),
+
+person_days as (
+
+    select
+        person_key,
+        tool,
+        activity_date,
+        actions,
+        case when is_active then 1 else 0 end as is_active
+    from activity
+
+    union all
+
+    select
+        person_key,
+        'any' as tool,
+        activity_date,
+        sum(actions) as actions,
+        max(case when is_active then 1 else 0 end) as is_active
+    from activity
+    group by person_key, activity_date
+
+),
+
+feature_days as (
+
+    select distinct person_key, tool, activity_date, feature
+    from (
+        select
+            person_key,
+            tool,
+            activity_date,
+            {{ split_to_rows('features_used', ',') }} as feature
+        from activity
+        where is_active and features_used is not null and features_used <> ''
+    ) as exploded
+
+),
+
+any_feature_days as (
+
+    select person_key, 'any' as tool, activity_date, {{ dbt.concat(['tool', "':'", 'feature']) }} as feature
+    from feature_days
+
+    union all
+
+    select person_key, tool, activity_date, feature from feature_days
+
+),
+
+licenses as (
+
+    select person_key, tool, licensed_at from {{ ref('int_person_tool_licenses') }}
+
+    union all
+
+    select person_key, 'any' as tool, min(licensed_at) as licensed_at
+    from {{ ref('int_person_tool_licenses') }}
+    group by person_key
+
+),
+
+bounds as (
+
+    select
+        cast({{ dbt.date_trunc('week', 'min(activity_date)') }} as date) as first_week,
+        cast({{ dbt.date_trunc('week', 'max(activity_date)') }} as date) as last_week,
+        max(activity_date) as last_day
+    from activity
+
+),
+
+weeks as (
+
+    select {{ add_days('7 * (' ~ numbers_expr(3) ~ ')', 'bounds.first_week') }} as week_start
+    from bounds
+    cross join {{ numbers(3) }}
+    where {{ add_days('7 * (' ~ numbers_expr(3) ~ ')', 'bounds.first_week') }} <= bounds.last_week
+
+),
+
+tools as (
+
+    select distinct tool from person_days
+
+),
+
+grid as (
+
+    select people.person_key, people.department, people.team, tools.tool, weeks.week_start
+    from people
+    cross join tools
+    cross join weeks
+
+),
+
+person_weeks as (
+
+    select
+        grid.person_key,
+        grid.department,
+        grid.team,
+        grid.tool,
+        grid.week_start,
+        coalesce(sum(person_days.is_active), 0) as active_days,
+        coalesce(sum(case when person_days.is_active = 1 then person_days.actions else 0 end), 0) as actions,
+        count(person_days.activity_date) as reported_days
+    from grid
+    left join person_days
+        on grid.person_key = person_days.person_key
+        and grid.tool = person_days.tool
+        and person_days.activity_date >= grid.week_start
+        and person_days.activity_date < {{ add_days('7', 'grid.week_start') }}
+    group by grid.person_key, grid.department, grid.team, grid.tool, grid.week_start
+
+),
+
+windowed as (
+
+    select
+        *,
+        sum(case when active_days > 0 then 1 else 0 end) over (
+            partition by person_key, tool order by week_start rows between 11 preceding and current row
+        ) as active_weeks_12,
+        sum(actions) over (
+            partition by person_key, tool order by week_start rows between 11 preceding and current row
+        ) as actions_12w,
+        sum(active_days) over (
+            partition by person_key, tool order by week_start rows between 3 preceding and current row
+        ) as active_days_28d,
+        sum(actions) over (
+            partition by person_key, tool order by week_start rows between 3 preceding and current row
+        ) as actions_28d,
+        sum(reported_days) over (
+            partition by person_key, tool order by week_start rows between 3 preceding and current row
+        ) as reported_days_28d
+    from person_weeks
+
+),
+
+breadth as (
+
+    select
+        windowed.person_key,
+        windowed.tool,
+        windowed.week_start,
+        count(distinct any_feature_days.feature) as features_28d
+    from windowed
+    inner join any_feature_days
+        on windowed.person_key = any_feature_days.person_key
+        and windowed.tool = any_feature_days.tool
+        and any_feature_days.activity_date >= {{ add_days('-21', 'windowed.week_start') }}
+        and any_feature_days.activity_date < {{ add_days('7', 'windowed.week_start') }}
+    where windowed.active_days_28d > 0
+    group by windowed.person_key, windowed.tool, windowed.week_start
+
+),
+
+classified as (
+
+    select
+        windowed.*,
+        coalesce(breadth.features_28d, 0) as features_28d,
+        case when licenses.licensed_at < {{ add_days('7', 'windowed.week_start') }} then 1 else 0 end as is_licensed,
+        case
+            when windowed.active_weeks_12 >= 9 and windowed.actions_12w >= 15 * 12 then 'power'
+            when windowed.active_weeks_12 >= 9 then 'habitual'
+            when windowed.actions_12w >= 12 then 'novice'
+            when windowed.actions_12w > 0 then 'low'
+            else 'none'
+        end as segment,
+        windowed.active_days_28d >= 2 as is_engaged
+    from windowed
+    left join breadth
+        on windowed.person_key = breadth.person_key
+        and windowed.tool = breadth.tool
+        and windowed.week_start = breadth.week_start
+    left join licenses
+        on windowed.person_key = licenses.person_key
+        and windowed.tool = licenses.tool
+
+),
+
+counts as (
+
+    select
+        department,
+        team,
+        tool,
+        week_start,
+        count(*) as people_n,
+        sum(is_licensed) as licensed_n,
+        sum(case when segment = 'power' then 1 else 0 end) as power_n,
+        sum(case when segment = 'habitual' then 1 else 0 end) as habitual_n,
+        sum(case when segment = 'novice' then 1 else 0 end) as novice_n,
+        sum(case when segment = 'low' then 1 else 0 end) as low_n,
+        sum(case when segment = 'none' then 1 else 0 end) as none_n,
+        sum(case when is_engaged then 1 else 0 end) as engaged_n,
+        -- licensed, or showing up in the vendor's report at all, yet not engaged
+        sum(case when (is_licensed = 1 or reported_days_28d > 0) and not is_engaged then 1 else 0 end)
+            as box_ticking_n,
+        avg(case when active_days_28d > 0 then cast(actions_28d as {{ dbt.type_float() }}) / active_days_28d end)
+            as depth,
+        avg(case when active_days_28d > 0 then cast(features_28d as {{ dbt.type_float() }}) end) as breadth
+    from classified
+    group by department, team, tool, week_start
+
+)
+
+select
+    counts.department,
+    counts.team,
+    counts.tool,
+    counts.week_start,
+    {{ add_days('6', 'counts.week_start') }} as week_end,
+    -- the last week is usually cut short by the end of the data
+    {{ add_days('6', 'counts.week_start') }} > bounds.last_day as is_partial_week,
+    counts.people_n < {{ min_group_size }} as suppressed,
+    {%- for col in ['people_n', 'licensed_n', 'power_n', 'habitual_n', 'novice_n', 'low_n', 'none_n',
+                    'engaged_n', 'box_ticking_n'] %}
+    case when counts.people_n >= {{ min_group_size }} then cast(counts.{{ col }} as {{ dbt.type_bigint() }}) end
+        as {{ col }},
+    {%- endfor %}
+    case when counts.people_n >= {{ min_group_size }} then {{ round_pct('counts.depth') }} end as depth,
+    case when counts.people_n >= {{ min_group_size }} then {{ round_pct('counts.breadth') }} end as breadth,
+    1 as metric_version
+from counts
+cross join bounds
