@@ -17,7 +17,12 @@
 {#- Round for publication (Postgres only rounds numerics), then back to float so BI and pandas get
     plain floats rather than decimals. -#}
 {% macro round_pct(expr, places=2) -%}
-    cast(round(cast({{ expr }} as {{ dbt.type_numeric() }}), {{ places }}) as {{ dbt.type_float() }})
+    cast(round(cast({{ expr }} as {{ dbt.type_numeric() }}), {{ places }}) as {{ type_double() }})
+{%- endmacro %}
+
+{#- Double precision on every adapter (dbt's type_float is a 4-byte REAL on DuckDB). -#}
+{% macro type_double() -%}
+    {%- if target.type == 'postgres' -%}double precision{%- else -%}double{%- endif -%}
 {%- endmacro %}
 
 {#- Date arithmetic that returns a date on every adapter. -#}
