@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 BOOTSTRAP_PYTHON ?= python3
 
-.PHONY: venv run test lint lock sandbox clean
+.PHONY: venv run test lint lock sandbox clean up down bench-webhooks
 
 venv: $(VENV)/.installed
 
@@ -26,6 +26,17 @@ lint: venv
 
 sandbox: venv
 	$(VENV)/bin/outcomes sandbox
+
+# Continuous mode: Airflow standalone + sandbox vendors + webhook receiver, until Ctrl-C or `make down`.
+up: venv
+	$(PY) -m outcomes.up
+
+down: venv
+	$(PY) -m outcomes.up down
+
+# Needs `make up` running: webhook-to-published-mart latency (p50/p95) and a 1,000-event burst.
+bench-webhooks: venv
+	$(PY) -m outcomes.bench_webhooks
 
 lock: venv
 	$(UV) pip compile --quiet requirements.in -p 3.11 -o requirements.lock

@@ -7,7 +7,17 @@ from types import ModuleType
 
 def sources() -> dict[str, ModuleType]:
     """Every source module by name; each has SOURCE, STREAMS and make_client(conn)."""
-    from connectors import github_copilot, msgraph, zendesk
+    from connectors import (
+        anthropic,
+        github_copilot,
+        github_prs,
+        harvest,
+        jira,
+        m365_copilot,
+        msgraph,
+        openai,
+        zendesk,
+    )
 
-    modules = (msgraph, github_copilot, zendesk)
+    modules = (msgraph, github_copilot, zendesk, m365_copilot, openai, anthropic, jira, github_prs, harvest)
     return {m.SOURCE: m for m in modules}

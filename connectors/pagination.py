@@ -124,3 +124,85 @@ def signed_download_records(client: VendorHttpClient, links: list[Any]) -> Itera
                 "Nothing from this day was landed."
             ) from exc
         yield records
+
+
+def has_more_pages(
+    client: VendorHttpClient, path: str, params: Mapping[str, Any] | None, records_key: str = "data"
+) -> Iterator[list[dict]]:
+    """OpenAI and Anthropic admin reports: `has_more` with an opaque `next_page`, sent back as `page`."""
+    url, base = client.url(path), dict(params or {})
+    query = dict(base)
+    for _ in range(MAX_PAGES):
+        body = client.get_json(url, params=query)
+        yield _records(client, body, records_key, url)
+        if not body.get("has_more"):
+            return
+        nxt = body.get("next_page")
+        if not nxt:
+            raise MalformedResponseError(f"{client.vendor}: has_more is true but next_page is empty at {url}.")
+        query = {**base, "page": nxt}
+    raise MalformedResponseError(f"{client.vendor}: more than {MAX_PAGES} pages at {path}; stopping.")
+
+
+def after_id_pages(
+    client: VendorHttpClient, path: str, params: Mapping[str, Any] | None, records_key: str = "data"
+) -> Iterator[list[dict]]:
+    """OpenAI lists: `has_more` with `last_id`, sent back as `after`."""
+    url, base = client.url(path), dict(params or {})
+    query = dict(base)
+    for _ in range(MAX_PAGES):
+        body = client.get_json(url, params=query)
+        yield _records(client, body, records_key, url)
+        if not body.get("has_more"):
+            return
+        last = body.get("last_id")
+        if not last:
+            raise MalformedResponseError(f"{client.vendor}: has_more is true but last_id is empty at {url}.")
+        query = {**base, "after": last}
+    raise MalformedResponseError(f"{client.vendor}: more than {MAX_PAGES} pages at {path}; stopping.")
+
+
+def next_page_token_pages(
+    client: VendorHttpClient, path: str, params: Mapping[str, Any], records_key: str
+) -> Iterator[list[dict]]:
+    """Jira enhanced search: resend the query with `nextPageToken` until `isLast` or no token.
+
+    Sequential only: there is no total and no random access; a token is bound to its query.
+    """
+    url, query = client.url(path), dict(params)
+    for _ in range(MAX_PAGES):
+        body = client.get_json(url, params=query)
+        yield _records(client, body, records_key, url)
+        token = body.get("nextPageToken")
+        if body.get("isLast") is True or not token:
+            return
+        query = {**dict(params), "nextPageToken": token}
+    raise MalformedResponseError(f"{client.vendor}: more than {MAX_PAGES} pages at {path}; stopping.")
+
+
+def start_at_pages(
+    client: VendorHttpClient, path: str, params: Mapping[str, Any] | None, records_key: str | None, page_size: int
+) -> Iterator[list[dict]]:
+    """Offset paging with `startAt`/`maxResults` (Jira changelogs, users).
+
+    With a records_key the body carries `isLast`; a bare JSON array (Jira /users/search) ends with an
+    empty page, not with a short one: the server may return fewer than maxResults mid-stream.
+    """
+    url, start = client.url(path), 0
+    for _ in range(MAX_PAGES):
+        query = {**dict(params or {}), "startAt": start, "maxResults": page_size}
+        body = client.get_json(url, params=query)
+        if records_key is None:
+            if not isinstance(body, list):
+                raise MalformedResponseError(f"{client.vendor} page at {url} is not a JSON array.")
+            if not body:
+                return
+            yield body
+            start += len(body)
+            continue
+        records = _records(client, body, records_key, url)
+        yield records
+        start += len(records)
+        if body.get("isLast") is True or not records:
+            return
+    raise MalformedResponseError(f"{client.vendor}: more than {MAX_PAGES} pages at {path}; stopping.")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import reduce
+from operator import or_
 
 from airflow.sdk import BaseHook, dag, task
 
@@ -55,15 +57,27 @@ def build_ingest_dag(source: str, schedule: str = "@hourly"):
     return ingest()
 
 
+def transform_schedule():
+    """Any polled stream or any webhook stream landing a batch (AssetAny)."""
+    from connectors.webhooks import webhook_streams
+
+    return reduce(or_, [landing_asset(source, stream) for source, stream in webhook_streams()], any_landing_asset())
+
+
+# Bursts coalesce: with max_active_runs=1 the scheduler creates no run while one is queued or running, and
+# the asset events that arrive meanwhile wait as one queue entry per asset, so ten batches in a minute
+# cause the running transform plus one more, never ten queued runs. The one-slot pool keeps the transform
+# and the publish from ever opening the DuckDB file at the same time.
 def build_transform_dag():
     @dag(
         dag_id="transform",
-        schedule=any_landing_asset(),
+        schedule=transform_schedule(),
         start_date=START,
         catchup=False,
         max_active_runs=1,
         tags=["transform", "dbt"],
-        doc_md="Runs one `dbt build` over the landing zone when any stream lands a batch. "
+        doc_md="Runs one `dbt build` over the landing zone when any stream lands a batch (polled or webhook). "
+        "Batches that land while it runs are taken by the next run, so bursts coalesce. "
         "Model and test results are in the task log and `data/runs/transform.json`.",
         is_paused_upon_creation=False,
     )

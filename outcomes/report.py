@@ -47,12 +47,23 @@ def print_report(settings: Settings) -> None:
     try:
         rows = con.execute(
             "select workflow, kpi, adopters_n, control_n, adopters_change_pct, control_change_pct, "
-            "effect_pct, ci_low_pct, ci_high_pct, naive_change_pct from mart_workflow_outcomes order by workflow"
+            "effect_pct, ci_low_pct, ci_high_pct, naive_change_pct, verdict from mart_workflow_outcomes "
+            "order by workflow"
         ).fetchall()
+        flagged = con.execute(
+            "select subject_type, subject, usage_share from mart_usage_without_outcomes order by 1, 2"
+        ).fetchall()
+        coverage = con.execute("select source, coverage from mart_identity_coverage order by source").fetchall()
     finally:
         con.close()
     print("Workflow outcomes (difference-in-differences vs non-adopters; observational):")
     for r in rows:
         fmt = lambda v: "n/a" if v is None else f"{v:+.1f}%"  # noqa: E731
-        print(f"  {r[0]} ({r[1]}): effect {fmt(r[6])} [95% CI {fmt(r[7])} .. {fmt(r[8])}], "
+        print(f"  {r[0]} ({r[1]}): {r[10]}: effect {fmt(r[6])} [95% CI {fmt(r[7])} .. {fmt(r[8])}], "
               f"adopters {fmt(r[4])} (n={r[2]}), control {fmt(r[5])} (n={r[3]}), naive before/after {fmt(r[9])}")
+    if flagged:
+        print("Usage without outcomes (the redesign, not the tool, needs work):")
+        for kind, subject, share in flagged:
+            print(f"  {kind} {subject}: usage share {share:.0%}")
+    print("Identity coverage (share of activity linked to a person): "
+          + ", ".join(f"{source} {value:.1%}" for source, value in coverage))

@@ -33,6 +33,32 @@ def sandbox_connections(server, company) -> dict[str, ConnectionConfig]:
             conn_id_for("zendesk"), server.zendesk_url, cred.ZENDESK_EMAIL, cred.ZENDESK_API_TOKEN,
             {"start_days_ago": (date.today() - start).days + 2},
         ),
+        "m365_copilot": ConnectionConfig(
+            conn_id_for("m365_copilot"), server.graph_url, cred.MS_CLIENT_ID, cred.MS_CLIENT_SECRET,
+            # daily snapshots for the whole window on the first run (real tenants start at 0)
+            {"tenant_id": sc.tenant_id, "login_url": server.login_url, "graph_root": server.graph_root_url,
+             "backfill_days": company.days},
+        ),
+        "openai": ConnectionConfig(
+            conn_id_for("openai"), server.openai_url, None, cred.OPENAI_ADMIN_KEY, {"start_date": start.isoformat()},
+        ),
+        "anthropic": ConnectionConfig(
+            conn_id_for("anthropic"), server.anthropic_url, None, cred.ANTHROPIC_ADMIN_KEY,
+            {"start_date": start.isoformat()},
+        ),
+        "jira": ConnectionConfig(
+            conn_id_for("jira"), server.jira_url, cred.JIRA_EMAIL, cred.JIRA_API_TOKEN,
+            {"start_days_ago": (date.today() - start).days + 62},  # issues created up to 60 days early
+        ),
+        "github": ConnectionConfig(
+            conn_id_for("github"), server.github_url, None, cred.GITHUB_TOKEN,
+            # reviews cost one call per pull request: the first sync reads the last 30 days only
+            {"org": sc.github_org, "start_days_ago": (date.today() - start).days + 2, "reviews_start_days_ago": 30},
+        ),
+        "harvest": ConnectionConfig(
+            conn_id_for("harvest"), server.harvest_url, cred.HARVEST_EMAIL, cred.HARVEST_TOKEN,
+            {"account_id": cred.HARVEST_ACCOUNT_ID, "start_days_ago": (date.today() - start).days + 2},
+        ),
     }
 
 

@@ -154,7 +154,19 @@ class Company:
                 and (p["department"] == effect.department if effect.department else p["team"] == effect.team)]
 
     def is_effect_adopter(self, person: Record, effect: KpiEffectSpec) -> bool:
-        return any(self.tool_style(person, t) in effect.styles for t in effect.tools)
+        """Used any of the effect's tools on >= 2 distinct days in the cohort window after the redesign."""
+        cache = self.__dict__.setdefault("_effect_adopters", {})
+        if effect.key not in cache:
+            first = (self.effect_redesign_date(effect) - self.start_date).days
+            window = slice(max(first, 0), max(first + effect.cohort_days, 0))
+            active_days: dict[str, set[int]] = {}
+            for tool in effect.tools:
+                holders, act = self.tool_activity(tool)
+                for i, p in enumerate(holders):
+                    days = np.flatnonzero(act[i, window] == 1)
+                    active_days.setdefault(p["person_id"], set()).update(days.tolist())
+            cache[effect.key] = frozenset(pid for pid, days in active_days.items() if len(days) >= 2)
+        return person["person_id"] in cache[effect.key]
 
     def effect_redesign_date(self, effect: KpiEffectSpec) -> date:
         return self.rollout_date + timedelta(days=effect.redesign_offset_days)
@@ -168,7 +180,7 @@ class Company:
             adopters = [p for p in pop if self.is_effect_adopter(p, e)]
             effects[e.key] = {
                 "source": e.source, "task": e.task, "department": e.department, "team": e.team,
-                "tools": list(e.tools), "styles": list(e.styles), "factor": e.factor,
+                "tools": list(e.tools), "factor": e.factor, "cohort_days": e.cohort_days,
                 "redesigned_on": self.effect_redesign_date(e),
                 # additive DiD relative to the adopters' baseline, as mart_workflow_outcomes reports it
                 "effect_pct": round(drift * (e.factor - 1) * 100, 6),
@@ -526,9 +538,28 @@ class Company:
         return out
 
     def identity_overrides(self) -> list[Record]:
-        """GitHub logins that break the EMU rule, mapped to the person's mail (for a dbt seed)."""
-        return [{"source": "github", "source_user_id": p["github_login"], "email": p["email"]}
+        """What an admin would list in the dbt seed: accounts the automatic rules cannot match.
+
+        GitHub logins that break the EMU rule; personal Claude Code API keys (the CI key belongs to nobody);
+        three in four Jira accounts that hide their email (the rest stay unresolved: a visible coverage gap).
+        """
+        from sandbox.records.anthropic import api_key_owners
+        from sandbox.records.jira import jira_data
+
+        rows = [{"source": "github", "source_user_id": p["github_login"], "email": p["email"]}
                 for p in self.people if p["github_login_follows_rule"] is False]
+        if "claude_code" in self.scenario.tools:
+            rows += [{"source": "anthropic", "source_user_id": key, "email": email}
+                     for key, email in sorted(api_key_owners(self).items()) if email]
+        if any(d.name in ("Engineering", "Operations") for d in self.scenario.departments):
+            data = jira_data(self)
+            person_of = {account: pid for pid, account in data.account_of.items()}
+            email_of = {p["person_id"]: p["email"] for p in self.people}
+            hidden = [u["accountId"] for u in data.users
+                      if u["accountType"] == "atlassian" and "emailAddress" not in u]
+            rows += [{"source": "jira", "source_user_id": account, "email": email_of[person_of[account]]}
+                     for i, account in enumerate(hidden) if i % 4 != 0]
+        return rows
 
     # ------------------------------------------------------------------ Zendesk
     def _build_zendesk_users(self) -> list[Record]:
@@ -749,7 +780,7 @@ class Company:
             "people": len(self.people),
             "tickets": len(self._tickets),
             "github_login_rule": "<mail local part, '.' -> '-'>_<emu shortcode>",
-            "identity_overrides": len(self.identity_overrides()),
+            "github_login_overrides": sum(1 for p in self.people if p["github_login_follows_rule"] is False),
             "inactive_agent_emails": [p["email"] for p in support if not p["active"]],
             "system_updated_ticket_id": getattr(self, "system_updated_ticket_id", None),
         }

@@ -10,3 +10,15 @@ ZENDESK_EMAIL = "pipeline@acme.example"
 ZENDESK_API_TOKEN = "sandbox-zendesk-api-token-not-real"
 # OAuth-style bearer token, accepted as an alternative to Basic email/token auth.
 ZENDESK_OAUTH_TOKEN = "sandbox-zendesk-oauth-token-not-real"
+
+OPENAI_ADMIN_KEY = "sk-admin-sandboxNotARealKey0000000000000000"
+ANTHROPIC_ADMIN_KEY = "sk-ant-admin01-sandboxNotARealKey000000000000"
+
+# Jira Cloud: Basic <email>:<API token>.
+JIRA_EMAIL = "pipeline@acme.example"
+JIRA_API_TOKEN = "sandbox-jira-api-token-not-real"
+
+# Harvest: Bearer personal access token plus the Harvest-Account-Id header.
+HARVEST_EMAIL = "pipeline@acme.example"  # the token owner, named in the User-Agent Harvest requires
+HARVEST_TOKEN = "sandbox-harvest-token-not-real"
+HARVEST_ACCOUNT_ID = "1121001"

@@ -94,18 +94,19 @@ class ToolSpec:
 class KpiEffectSpec:
     """A planted outcome effect in a KPI source: adopters' work changes by `factor` after the redesign.
 
-    Adopters are the people of the population whose style for any of `tools` is in `styles`. The
-    redesign happens on rollout_date + redesign_offset_days. `drift` applies to everyone.
+    Adopters are the people of the population who actually used any of `tools` on >= 2 days in the
+    `cohort_days` after the redesign (rollout_date + redesign_offset_days): the effect follows use, as the
+    workflow catalog's frozen cohort assumes. `drift` applies to everyone.
     """
     key: str
     source: str
     tools: tuple[str, ...]
-    styles: tuple[str, ...]
     factor: float
     department: str | None = None
     team: str | None = None
     task: str | None = None
     redesign_offset_days: int = 0
+    cohort_days: int = 28
 
 
 TOOL_NAMES = ("github_copilot", "m365_copilot", "openai", "claude_code")
@@ -471,11 +472,11 @@ def _parse_kpi_effects(r: _Reader, raw: Any, styles: set[str], departments: set[
     if not isinstance(raw, list):
         r.error("kpi_effects", "expected a list")
         return []
-    keys = {"key", "source", "tools", "styles", "factor", "department", "team", "task", "redesign_offset_days"}
+    keys = {"key", "source", "tools", "factor", "department", "team", "task", "redesign_offset_days", "cohort_days"}
     out: list[KpiEffectSpec] = []
     for i, item in enumerate(raw):
         where = f"kpi_effects[{i}]"
-        e = r.mapping(item, where, keys, {"key", "source", "tools", "styles", "factor"})
+        e = r.mapping(item, where, keys, {"key", "source", "tools", "factor"})
         source = r.get(e, "source", where, str, "github")
         if source not in KPI_EFFECT_SOURCES:
             r.error(f"{where}.source", f"unknown source {source!r}; known: {list(KPI_EFFECT_SOURCES)}")
@@ -483,10 +484,6 @@ def _parse_kpi_effects(r: _Reader, raw: Any, styles: set[str], departments: set[
         if not isinstance(tools, list) or not tools or any(t not in TOOL_NAMES for t in tools):
             r.error(f"{where}.tools", f"expected a non-empty list of {list(TOOL_NAMES)}, got {tools!r}")
             tools = []
-        adopter_styles = e.get("styles") or []
-        if not isinstance(adopter_styles, list) or not adopter_styles or any(s not in styles for s in adopter_styles):
-            r.error(f"{where}.styles", f"expected a non-empty list of style names, got {adopter_styles!r}")
-            adopter_styles = []
         department, team = e.get("department"), e.get("team")
         if (department is None) == (team is None):
             r.error(where, "give exactly one of department or team as the population")
@@ -498,8 +495,9 @@ def _parse_kpi_effects(r: _Reader, raw: Any, styles: set[str], departments: set[
             r.error(f"{where}.task", "a harvest effect needs the task whose time entries change")
         out.append(KpiEffectSpec(
             key=r.get(e, "key", where, str, f"effect_{i}"), source=source, tools=tuple(tools),
-            styles=tuple(adopter_styles), factor=r.get(e, "factor", where, float, 1.0, 0.01, 10.0),
+            factor=r.get(e, "factor", where, float, 1.0, 0.01, 10.0),
             department=department, team=team, task=e.get("task"),
             redesign_offset_days=r.get(e, "redesign_offset_days", where, int, 0, 0),
+            cohort_days=r.get(e, "cohort_days", where, int, 28, 1),
         ))
     return out

@@ -170,6 +170,27 @@ class SandboxServer:
     def zendesk_url(self) -> str:
         return f"{self.base_url}/zendesk"
 
+    @property
+    def graph_root_url(self) -> str:
+        """Graph without the version segment: `<root>/beta/...` hosts the by-date Copilot report."""
+        return f"{self.base_url}/graph"
+
+    @property
+    def openai_url(self) -> str:
+        return f"{self.base_url}/openai/v1"
+
+    @property
+    def anthropic_url(self) -> str:
+        return f"{self.base_url}/anthropic"
+
+    @property
+    def jira_url(self) -> str:
+        return f"{self.base_url}/jira"
+
+    @property
+    def harvest_url(self) -> str:
+        return f"{self.base_url}/harvest"
+
     # -- faults, clock, request log
     def add_fault(self, vendor: str, kind: str, path_contains: str = "", times: int = 1,
                   status: int | None = None, retry_after: int | None = None, body: Any = None) -> Fault:

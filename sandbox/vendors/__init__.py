@@ -9,6 +9,7 @@ from types import ModuleType
 
 
 def vendor_modules() -> tuple[ModuleType, ...]:
-    from sandbox.vendors import github, msgraph, zendesk
+    from sandbox.vendors import anthropic, github, github_prs, harvest, jira, m365_reports, msgraph, openai, zendesk
 
-    return (msgraph, github, zendesk)
+    # github_prs before github: github's catch-all /github/orgs/{org}/... would shadow /orgs/{org}/repos
+    return (msgraph, github_prs, github, zendesk, m365_reports, openai, anthropic, jira, harvest)

@@ -74,7 +74,8 @@ class SandboxState:
 def vendor_of(path: str) -> str:
     for prefix, vendor in (("/login/", "login"), ("/graph/", "msgraph"), ("/github/", "github"),
                            ("/copilot-reports/", "copilot_reports"), ("/zendesk/", "zendesk"),
-                           ("/_sandbox", "sandbox")):
+                           ("/openai/", "openai"), ("/anthropic/", "anthropic"), ("/jira/", "jira"),
+                           ("/harvest/", "harvest"), ("/_sandbox", "sandbox")):
         if path.startswith(prefix):
             return vendor
     return "unknown"

@@ -6,7 +6,8 @@ import threading
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-VENDORS = ("msgraph", "login", "github", "copilot_reports", "zendesk")
+VENDORS = ("msgraph", "login", "github", "copilot_reports", "zendesk", "m365_reports", "openai", "anthropic",
+           "jira", "harvest")
 KINDS = ("status", "empty_page", "malformed", "no_data")
 
 

@@ -16,10 +16,24 @@ def _dagbag():
     return DagBag(dag_folder=str(ROOT / "dags"))
 
 
+# The documented sources and streams (README), one ingest DAG per source and one Asset per stream.
+SOURCE_STREAMS = {
+    "msgraph": ["users"],
+    "github_copilot": ["users_daily", "seats"],
+    "zendesk": ["tickets", "users"],
+    "m365_copilot": ["usage_user_detail"],
+    "openai": ["usage_completions", "costs", "users"],
+    "anthropic": ["claude_code", "cost_report"],
+    "jira": ["issues", "users", "statuses"],
+    "github": ["pull_requests", "pull_request_reviews"],
+    "harvest": ["time_entries", "users"],
+}
+
+
 def test_every_dag_imports_without_error():
     bag = _dagbag()
     assert bag.import_errors == {}
-    assert set(bag.dag_ids) == {"ingest_msgraph", "ingest_github_copilot", "ingest_zendesk", "transform", "publish"}
+    assert set(bag.dag_ids) == {f"ingest_{source}" for source in SOURCE_STREAMS} | {"transform", "publish"}
 
 
 def test_parsing_dags_does_not_import_gx_or_dbt():
@@ -38,20 +52,17 @@ def test_parsing_dags_does_not_import_gx_or_dbt():
 def test_assets_chain_ingest_to_transform_to_publish():
     bag = _dagbag()
     landed = set()
-    for dag_id in ("ingest_msgraph", "ingest_github_copilot", "ingest_zendesk"):
-        for task in bag.dags[dag_id].tasks:
+    for source in SOURCE_STREAMS:
+        for task in bag.dags[f"ingest_{source}"].tasks:
             landed |= {o.uri for o in task.outlets}
-    assert landed == {
-        "x-landing://msgraph/users",
-        "x-landing://github_copilot/users_daily",
-        "x-landing://github_copilot/seats",
-        "x-landing://zendesk/tickets",
-        "x-landing://zendesk/users",
-    }
+    assert landed == {f"x-landing://{source}/{stream}" for source, streams in SOURCE_STREAMS.items()
+                      for stream in streams}
     transform = bag.dags["transform"]
     condition = transform.timetable.asset_condition
     assert type(condition).__name__ == "AssetAny"  # any one stream landing is enough
-    assert {a.uri for a in condition.objects} == landed
+    # polled streams and the webhook streams the receiver lands
+    assert {a.uri for a in condition.objects} == landed | {
+        "x-landing://github/pull_request_events", "x-landing://zendesk/ticket_events", "x-landing://jira/issue_events"}
     assert {o.uri for t in transform.tasks for o in t.outlets} == {"x-warehouse://outcomes"}
     publish = bag.dags["publish"]
     assert [a.uri for a in publish.timetable.asset_condition.objects] == ["x-warehouse://outcomes"]

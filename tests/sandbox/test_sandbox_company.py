@@ -92,7 +92,7 @@ def test_support_style_quotas_match_team_shares(company: Company) -> None:
 
 def test_github_logins_follow_the_emu_rule_except_the_overrides(company: Company) -> None:
     holders = [p for p in company.people if p["has_seat"]]
-    overrides = {o["source_user_id"]: o["email"] for o in company.identity_overrides()}
+    overrides = {o["source_user_id"]: o["email"] for o in company.identity_overrides() if o["source"] == "github"}
     assert 0.03 <= len(overrides) / len(holders) <= 0.07
     for p in holders:
         rule = p["email"].split("@")[0].replace(".", "-") + "_acme"
@@ -101,7 +101,8 @@ def test_github_logins_follow_the_emu_rule_except_the_overrides(company: Company
             assert p["github_login"].endswith("_acme")
         else:
             assert p["github_login"] == rule
-    assert all(o["source"] == "github" for o in company.identity_overrides())
+    # the other overrides: personal Claude Code keys and Jira users who hide their email
+    assert {o["source"] for o in company.identity_overrides()} == {"github", "anthropic", "jira"}
 
 
 def test_graph_users_have_guid_ids_managers_and_some_null_titles(company: Company) -> None:

@@ -85,7 +85,7 @@ def test_delete_clears_faults_and_invalid_faults_are_rejected(server: SandboxSer
     server.add_fault("zendesk", "status", status=500, times=5)
     assert requests.delete(f"{server.base_url}/_sandbox/faults").json() == {"faults": []}
     assert _export(server).status_code == 200
-    bad = requests.post(f"{server.base_url}/_sandbox/faults", json={"vendor": "jira", "kind": "status"})
+    bad = requests.post(f"{server.base_url}/_sandbox/faults", json={"vendor": "servicenow", "kind": "status"})
     assert bad.status_code == 400 and "unknown vendor" in bad.json()["error"]
     with pytest.raises(FaultError):
         server.add_fault("github", "empty_page")

@@ -2,7 +2,8 @@
 -- date it belongs to and its task. Zendesk tickets come resolved already; the other KPI sources deliver
 -- `int_kpi_items__<source>` keyed by account and resolve here (unresolved accounts drop out and count
 -- against mart_identity_coverage).
-{%- set kpi_sources = ['jira', 'github', 'harvest'] %}
+-- GitHub pull requests include those only a webhook has reported so far (the poll wins once it sees them).
+{%- set kpi_models = ['int_kpi_items__jira', 'int_github__pull_requests_with_events', 'int_kpi_items__harvest'] %}
 
 with
 
@@ -23,7 +24,7 @@ zendesk_resolution_hours as (
 ),
 
 source_items as (
-    {%- for source in kpi_sources %}
+    {%- for model in kpi_models %}
 
     select
         items.kpi,
@@ -32,7 +33,7 @@ source_items as (
         items.item_date,
         items.kpi_value,
         items.task
-    from {{ ref('int_kpi_items__' ~ source) }} as items
+    from {{ ref(model) }} as items
     inner join {{ ref('int_identity_map') }} as identities
         on items.source = identities.source
         and items.source_user_id = identities.source_user_id
