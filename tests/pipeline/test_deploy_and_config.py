@@ -60,6 +60,10 @@ def test_catalog_defaults_are_filled(tmp_path):
         (("direction: lower", "direction: down"), "direction must be"),
         (("[github_copilot]", "[clippy]"), "unknown tools ['clippy']"),
         (("team: Support, ", ""), "lacks ['team']"),
+        (("kpi: zendesk_resolution_hours", "kpi: harvest_task_hours"), "needs `task`"),
+        (("direction: lower", "direction: lower, owner: ann"), "unknown keys ['owner']"),
+        (('"2026-05-01"}', '"2026-05-01", min_items: 0}'), "min_items must be a positive integer"),
+        (('"2026-05-01"}', '"2026-05-01", target_pct: "-15%"}'), "target_pct must be a number"),
     ],
 )
 def test_catalog_errors_name_the_problem(tmp_path, change, message):
@@ -79,3 +83,32 @@ def test_identity_overrides_seed_matches_the_default_scenario(company):
         shipped = {(r["source_user_id"], r["email"]) for r in csv.DictReader(fh)}
     planted = {(r["source_user_id"], r["email"]) for r in company.identity_overrides()}
     assert shipped == planted and len(planted) > 0
+
+
+def test_catalog_team_must_have_people_in_the_directory(tmp_path):
+    from outcomes.catalog import check_teams
+
+    [entry] = load_catalog(_write(tmp_path, GOOD.replace("team: Support", "team: Suport")), today=date(2026, 11, 1))
+    with pytest.raises(CatalogError) as err:
+        check_teams([entry], ["Support", "Support A", None], "msgraph/users batch b1")
+    assert "team 'Suport' has no people in the directory" in str(err.value) and "'Support A'" in str(err.value)
+    check_teams([dict(entry, team="Support A")], ["Support", "Support A"], "msgraph/users batch b1")  # a team is fine
+
+
+def test_transform_refuses_a_catalog_team_missing_from_the_landed_directory(tmp_path):
+    from dataclasses import replace
+
+    from connectors.landing import LandingZone
+    from outcomes.pipeline import dbt_vars
+    from outcomes.settings import Settings
+
+    zone = LandingZone(str(tmp_path / "landing"))
+    batch = zone.open_batch("msgraph", "users")
+    batch.write({"id": "u1", "department": "Sales", "employeeOrgData": {"costCenter": "Sales B"}})
+    batch.commit()
+    settings = replace(Settings.from_env(), landing_root=str(tmp_path / "landing"),
+                       workflows_path=_write(tmp_path, GOOD))
+    with pytest.raises(CatalogError, match="team 'Support' has no people"):
+        dbt_vars(settings)
+    settings = replace(settings, workflows_path=_write(tmp_path, GOOD.replace("team: Support", "team: Sales B")))
+    assert dbt_vars(settings)["workflows"][0]["team"] == "Sales B"

@@ -4,7 +4,6 @@ import dataclasses
 import json
 import re
 import statistics
-import time
 import uuid
 from datetime import date, datetime, timedelta
 
@@ -43,10 +42,8 @@ def _snapshot(c: Company, days: list[date]) -> str:
     }, default=str, sort_keys=True)
 
 
-def test_generation_is_fast_and_deterministic_for_the_same_seed(scenario: Scenario, company: Company) -> None:
-    t0 = time.perf_counter()
+def test_generation_is_deterministic_for_the_same_seed(scenario: Scenario, company: Company) -> None:
     again = generate_company(scenario)
-    assert time.perf_counter() - t0 < 5.0
     days = [company.rollout_date + timedelta(days=k) for k in (0, 3, 40)]
     assert _snapshot(again, days) == _snapshot(company, days)
 
