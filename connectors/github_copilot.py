@@ -13,32 +13,23 @@ from datetime import UTC, date, datetime, timedelta
 
 from connectors.config import ConnectionConfig
 from connectors.errors import MalformedResponseError
-from connectors.http import VendorHttpClient, bearer_auth
+from connectors.github_api import make_github_client
+from connectors.http import VendorHttpClient
 from connectors.pagination import link_header_pages, signed_download_records
 from connectors.streams import ExtractContext, Page, Stream
 
 SOURCE = "github_copilot"
-API_VERSION = "2022-11-28"
 
 
 def make_client(conn: ConnectionConfig, **overrides) -> VendorHttpClient:
     org = conn.require_extra("org")
-    return VendorHttpClient(
-        vendor="GitHub",
-        base_url=conn.host or "https://api.github.com",
-        auth=bearer_auth(conn.password or ""),
-        headers={"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": API_VERSION},
-        secrets=(conn.password or "",),
-        hints={
-            401: "the token is invalid or expired",
-            403: f"the token lacks read:org/manage_billing:copilot for org {org}, or the "
-            "'Copilot usage metrics' policy is not enabled",
-            404: f"org {org} not found or it has no Copilot Business/Enterprise subscription",
-            422: "the Copilot metrics policy is disabled for this org",
-        },
-        settings={"lookback_days": 3, **conn.extra},
-        **overrides,
-    )
+    hints = {
+        403: f"the token lacks read:org/manage_billing:copilot for org {org}, or the "
+        "'Copilot usage metrics' policy is not enabled",
+        404: f"org {org} not found or it has no Copilot Business/Enterprise subscription",
+        422: "the Copilot metrics policy is disabled for this org",
+    }
+    return make_github_client(conn, hints, {"lookback_days": 3}, **overrides)
 
 
 def _days_to_fetch(client: VendorHttpClient, cursor: str | None, today: date) -> list[date]:

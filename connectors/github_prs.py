@@ -19,32 +19,24 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 from connectors.config import ConnectionConfig
-from connectors.http import VendorHttpClient, bearer_auth
+from connectors.github_api import make_github_client
+from connectors.http import VendorHttpClient
 from connectors.pagination import link_header_pages
 from connectors.streams import ExtractContext, Page, Stream
 
 SOURCE = "github"
-API_VERSION = "2022-11-28"
 
 
 def make_client(conn: ConnectionConfig, **overrides) -> VendorHttpClient:
     org = conn.require_extra("org")
-    return VendorHttpClient(
-        vendor="GitHub",
-        base_url=conn.host or "https://api.github.com",
-        auth=bearer_auth(conn.password or ""),
-        headers={"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": API_VERSION},
-        secrets=(conn.password or "",),
-        hints={
-            401: "the token is invalid or expired",
-            403: f"the token cannot read pull requests of org {org} (needs 'Pull requests: read' and "
-            "'Metadata: read', or classic 'repo'), or SSO has not authorised it for the org",
-            404: f"org {org} or one of its repositories is not visible to this token",
-            422: "GitHub refused the list parameters",
-        },
-        settings={"start_days_ago": 180, "reviews_start_days_ago": 30, "lookback_hours": 24, **conn.extra},
-        **overrides,
-    )
+    hints = {
+        403: f"the token cannot read pull requests of org {org} (needs 'Pull requests: read' and "
+        "'Metadata: read', or classic 'repo'), or SSO has not authorised it for the org",
+        404: f"org {org} or one of its repositories is not visible to this token",
+        422: "GitHub refused the list parameters",
+    }
+    defaults = {"start_days_ago": 180, "reviews_start_days_ago": 30, "lookback_hours": 24}
+    return make_github_client(conn, hints, defaults, **overrides)
 
 
 def _parse(ts: str) -> datetime:

@@ -127,7 +127,8 @@ def signed_download_records(client: VendorHttpClient, links: list[Any]) -> Itera
 
 
 def has_more_pages(
-    client: VendorHttpClient, path: str, params: Mapping[str, Any] | None, records_key: str = "data"
+    client: VendorHttpClient, path: str, params: Mapping[str, Any] | None, records_key: str = "data",
+    cursor_field: str = "next_page", cursor_param: str = "page",
 ) -> Iterator[list[dict]]:
     """OpenAI and Anthropic admin reports: `has_more` with an opaque `next_page`, sent back as `page`."""
     url, base = client.url(path), dict(params or {})
@@ -137,10 +138,10 @@ def has_more_pages(
         yield _records(client, body, records_key, url)
         if not body.get("has_more"):
             return
-        nxt = body.get("next_page")
-        if not nxt:
-            raise MalformedResponseError(f"{client.vendor}: has_more is true but next_page is empty at {url}.")
-        query = {**base, "page": nxt}
+        cursor = body.get(cursor_field)
+        if not cursor:
+            raise MalformedResponseError(f"{client.vendor}: has_more is true but {cursor_field} is empty at {url}.")
+        query = {**base, cursor_param: cursor}
     raise MalformedResponseError(f"{client.vendor}: more than {MAX_PAGES} pages at {path}; stopping.")
 
 
@@ -148,18 +149,7 @@ def after_id_pages(
     client: VendorHttpClient, path: str, params: Mapping[str, Any] | None, records_key: str = "data"
 ) -> Iterator[list[dict]]:
     """OpenAI lists: `has_more` with `last_id`, sent back as `after`."""
-    url, base = client.url(path), dict(params or {})
-    query = dict(base)
-    for _ in range(MAX_PAGES):
-        body = client.get_json(url, params=query)
-        yield _records(client, body, records_key, url)
-        if not body.get("has_more"):
-            return
-        last = body.get("last_id")
-        if not last:
-            raise MalformedResponseError(f"{client.vendor}: has_more is true but last_id is empty at {url}.")
-        query = {**base, "after": last}
-    raise MalformedResponseError(f"{client.vendor}: more than {MAX_PAGES} pages at {path}; stopping.")
+    return has_more_pages(client, path, params, records_key, cursor_field="last_id", cursor_param="after")
 
 
 def next_page_token_pages(

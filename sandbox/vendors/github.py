@@ -22,7 +22,7 @@ DOCS = "https://docs.github.com/rest"
 RATE_LIMIT = 5000
 
 
-def _gh_error(status: int, message: str, doc: str = DOCS, headers: dict[str, str] | None = None) -> JSONResponse:
+def gh_error(status: int, message: str, headers: dict[str, str] | None = None, doc: str = DOCS) -> JSONResponse:
     return JSONResponse({"message": message, "documentation_url": doc, "status": str(status)},
                         status_code=status, headers=headers)
 
@@ -34,57 +34,67 @@ def _blob_error(status: int, code: str, message: str) -> Response:
     return Response(body, status_code=status, media_type="application/xml")
 
 
+def rate_headers(state: SandboxState) -> dict[str, str]:
+    """One token, one hourly core budget, shared by every GitHub endpoint of the sandbox."""
+    now = int(time.time())
+    if now >= state.github_reset:
+        state.github_used, state.github_reset = 0, now + 3600
+    state.github_used += 1
+    return {"x-ratelimit-limit": str(RATE_LIMIT),
+            "x-ratelimit-remaining": str(max(0, RATE_LIMIT - state.github_used)),
+            "x-ratelimit-used": str(state.github_used), "x-ratelimit-reset": str(state.github_reset),
+            "x-ratelimit-resource": "core", "x-github-api-version-selected": "2022-11-28"}
+
+
+def status_fault(fault: Fault, headers: dict[str, str]) -> Response:
+    status = int(fault.status or 500)
+    if status in (403, 429):
+        if fault.retry_after is not None:
+            # Secondary limit: retry-after set, remaining not necessarily 0.
+            headers["retry-after"] = str(fault.retry_after)
+            message = ("You have exceeded a secondary rate limit. Please wait a few minutes before you "
+                       "try again.")
+        else:
+            headers["x-ratelimit-remaining"] = "0"
+            headers["x-ratelimit-reset"] = str(int(time.time()) + 60)
+            message = "API rate limit exceeded for user ID 1. If you reach out to GitHub Support for help, " \
+                      "please include the request ID."
+        default: Any = {"message": message, "documentation_url": f"{DOCS}/using-the-rest-api/rate-limits",
+                        "status": str(status)}
+    else:
+        if fault.retry_after is not None:
+            headers["retry-after"] = str(fault.retry_after)
+        default = {"message": "Server Error" if status >= 500 else f"Sandbox fault {status}",
+                   "documentation_url": DOCS, "status": str(status)}
+    return respond_body(error_body(fault, default), status, headers)
+
+
+def token_error(request: Request, headers: dict[str, str]) -> Response | None:
+    """401 as GitHub answers it for a missing or wrong token, else None."""
+    auth = request.headers.get("authorization", "")
+    scheme, _, tok = auth.partition(" ")
+    if not auth:
+        return gh_error(401, "Requires authentication", headers=headers)
+    if scheme.lower() not in {"bearer", "token"} or tok != credentials.GITHUB_TOKEN:
+        return gh_error(401, "Bad credentials", headers=headers)
+    return None
+
+
 def routes(state: SandboxState) -> list[Route]:
     company = state.company
     sc = company.scenario
     org_name = sc.company.github_org
     vendors = sc.vendors
 
-    def rate_headers() -> dict[str, str]:
-        now = int(time.time())
-        if now >= state.github_reset:
-            state.github_used, state.github_reset = 0, now + 3600
-        state.github_used += 1
-        return {"x-ratelimit-limit": str(RATE_LIMIT),
-                "x-ratelimit-remaining": str(max(0, RATE_LIMIT - state.github_used)),
-                "x-ratelimit-used": str(state.github_used), "x-ratelimit-reset": str(state.github_reset),
-                "x-ratelimit-resource": "core", "x-github-api-version-selected": "2022-11-28"}
-
-    def status_fault(fault: Fault, headers: dict[str, str]) -> Response:
-        status = int(fault.status or 500)
-        if status in (403, 429):
-            if fault.retry_after is not None:
-                # Secondary limit: retry-after set, remaining not necessarily 0.
-                headers["retry-after"] = str(fault.retry_after)
-                message = ("You have exceeded a secondary rate limit. Please wait a few minutes before you "
-                           "try again.")
-            else:
-                headers["x-ratelimit-remaining"] = "0"
-                headers["x-ratelimit-reset"] = str(int(time.time()) + 60)
-                message = "API rate limit exceeded for user ID 1. If you reach out to GitHub Support for help, " \
-                          "please include the request ID."
-            default: Any = {"message": message, "documentation_url": f"{DOCS}/using-the-rest-api/rate-limits",
-                            "status": str(status)}
-        else:
-            if fault.retry_after is not None:
-                headers["retry-after"] = str(fault.retry_after)
-            default = {"message": "Server Error" if status >= 500 else f"Sandbox fault {status}",
-                       "documentation_url": DOCS, "status": str(status)}
-        return respond_body(error_body(fault, default), status, headers)
-
     def gate(request: Request) -> tuple[Response | None, Fault | None, dict[str, str]]:
-        headers = rate_headers()
+        headers = rate_headers(state)
         fault = state.faults.take("github", target(request))
         if fault and fault.kind == "status":
             return status_fault(fault, headers), None, headers
-        auth = request.headers.get("authorization", "")
-        scheme, _, tok = auth.partition(" ")
-        if not auth:
-            return _gh_error(401, "Requires authentication", headers=headers), None, headers
-        if scheme.lower() not in {"bearer", "token"} or tok != credentials.GITHUB_TOKEN:
-            return _gh_error(401, "Bad credentials", headers=headers), None, headers
+        if (denied := token_error(request, headers)) is not None:
+            return denied, None, headers
         if request.path_params.get("org") != org_name:
-            return _gh_error(404, "Not Found", headers=headers), None, headers
+            return gh_error(404, "Not Found", headers=headers), None, headers
         return None, fault, headers
 
     def sign(opaque: str, expires: int) -> str:
@@ -104,7 +114,7 @@ def routes(state: SandboxState) -> list[Route]:
         except ValueError:
             day = None
         if day is None or raw is None or len(raw) != 10:
-            return _gh_error(400, f"Invalid day parameter: {raw!r}. Provide day as YYYY-MM-DD.", headers=headers)
+            return gh_error(400, f"Invalid day parameter: {raw!r}. Provide day as YYYY-MM-DD.", headers=headers)
         records = company.copilot_user_day_records(day) if day <= visible_last_day() else []
         if (fault and fault.kind == "no_data") or not records:
             return Response(status_code=204, headers=headers)
@@ -166,7 +176,7 @@ def routes(state: SandboxState) -> list[Route]:
             page = max(1, int(q.get("page", "1")))
             per_page = min(100, max(1, int(q.get("per_page", str(vendors.github_seats_per_page)))))
         except ValueError:
-            return _gh_error(400, "Invalid page or per_page parameter.", headers=headers)
+            return gh_error(400, "Invalid page or per_page parameter.", headers=headers)
         all_seats = company.copilot_seats()
         last = max(1, (len(all_seats) + per_page - 1) // per_page)
         chunk = all_seats[(page - 1) * per_page: page * per_page]
@@ -189,7 +199,7 @@ def routes(state: SandboxState) -> list[Route]:
 
     async def not_found(request: Request) -> Response:
         early, _, headers = gate(request)
-        return early if early is not None else _gh_error(404, "Not Found", headers=headers)
+        return early if early is not None else gh_error(404, "Not Found", headers=headers)
 
     return [
         Route("/github/orgs/{org}/copilot/metrics/reports/users-1-day", users_1_day, methods=["GET"]),

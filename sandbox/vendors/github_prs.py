@@ -6,7 +6,6 @@ linked with `Link` headers; like GitHub, the links address the repository by id 
 
 from __future__ import annotations
 
-import time
 from typing import Any
 from urllib.parse import urlencode
 
@@ -14,19 +13,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from sandbox import credentials
 from sandbox.records import github_prs as github_prs_records
 from sandbox.records.github_prs import PullRequestData, pull_as_of, pull_requests, reviews_as_of
-from sandbox.vendors.common import SandboxState, base_url, error_body, respond_body, target, truncate
+from sandbox.vendors.common import SandboxState, base_url, target, truncate
 from sandbox.vendors.faults import Fault
-
-DOCS = "https://docs.github.com/rest"
-RATE_LIMIT = 5000
-
-
-def _gh_error(status: int, message: str, headers: dict[str, str], doc: str = DOCS) -> JSONResponse:
-    return JSONResponse({"message": message, "documentation_url": doc, "status": str(status)},
-                        status_code=status, headers=headers)
+from sandbox.vendors.github import gh_error, rate_headers, status_fault, token_error
 
 
 def routes(state: SandboxState) -> list[Route]:
@@ -48,49 +39,13 @@ def routes(state: SandboxState) -> list[Route]:
                          by_number={(pr["base"]["repo"]["id"], pr["number"]): pr for pr in data.pulls})
         return index
 
-    def rate_headers() -> dict[str, str]:
-        # the same hourly budget as the Copilot endpoints: one token, one core limit
-        now = int(time.time())
-        if now >= state.github_reset:
-            state.github_used, state.github_reset = 0, now + 3600
-        state.github_used += 1
-        return {"x-ratelimit-limit": str(RATE_LIMIT),
-                "x-ratelimit-remaining": str(max(0, RATE_LIMIT - state.github_used)),
-                "x-ratelimit-used": str(state.github_used), "x-ratelimit-reset": str(state.github_reset),
-                "x-ratelimit-resource": "core", "x-github-api-version-selected": "2022-11-28"}
-
-    def status_fault(fault: Fault, headers: dict[str, str]) -> Response:
-        status = int(fault.status or 500)
-        if status in (403, 429) and fault.retry_after is None:
-            # primary limit: remaining 0 and the reset instant; the client must wait until then
-            headers["x-ratelimit-remaining"] = "0"
-            headers["x-ratelimit-reset"] = str(int(time.time()) + 60)
-            default: Any = {"message": "API rate limit exceeded for user ID 1. If you reach out to GitHub Support "
-                            "for help, please include the request ID.",
-                            "documentation_url": f"{DOCS}/using-the-rest-api/rate-limits", "status": str(status)}
-        elif status in (403, 429):
-            headers["retry-after"] = str(fault.retry_after)
-            default = {"message": "You have exceeded a secondary rate limit. Please wait a few minutes before you "
-                       "try again.", "documentation_url": f"{DOCS}/using-the-rest-api/rate-limits",
-                       "status": str(status)}
-        else:
-            if fault.retry_after is not None:
-                headers["retry-after"] = str(fault.retry_after)
-            default = {"message": "Server Error" if status >= 500 else f"Sandbox fault {status}",
-                       "documentation_url": DOCS, "status": str(status)}
-        return respond_body(error_body(fault, default), status, headers)
-
     def gate(request: Request) -> tuple[Response | None, Fault | None, dict[str, str]]:
-        headers = rate_headers()
+        headers = rate_headers(state)
         fault = state.faults.take("github", target(request))
         if fault and fault.kind == "status":
             return status_fault(fault, headers), None, headers
-        auth = request.headers.get("authorization", "")
-        scheme, _, tok = auth.partition(" ")
-        if not auth:
-            return _gh_error(401, "Requires authentication", headers), None, headers
-        if scheme.lower() not in {"bearer", "token"} or tok != credentials.GITHUB_TOKEN:
-            return _gh_error(401, "Bad credentials", headers), None, headers
+        if (denied := token_error(request, headers)) is not None:
+            return denied, None, headers
         return None, fault, headers
 
     def finish(body: Any, headers: dict[str, str], fault: Fault | None) -> Response:
@@ -133,12 +88,12 @@ def routes(state: SandboxState) -> list[Route]:
         if early is not None:
             return early
         if request.path_params["org"].lower() != org.lower():
-            return _gh_error(404, "Not Found", headers)
+            return gh_error(404, "Not Found", headers)
         data = prs()["data"]
         try:
             page, per_page = paging(request, data.knobs.repos_default_per_page)
         except ValueError:
-            return _gh_error(400, "Invalid page or per_page parameter.", headers)
+            return gh_error(400, "Invalid page or per_page parameter.", headers)
         chunk = data.repos[(page - 1) * per_page: page * per_page]
         params = {k: v for k, v in request.query_params.items() if k not in ("page", "per_page")}
         if link := link_header(f"{base_url(request)}{request.url.path}", params, page, per_page, len(data.repos)):
@@ -166,7 +121,7 @@ def routes(state: SandboxState) -> list[Route]:
             return early
         repo = repo_of(request)
         if repo is None:
-            return _gh_error(404, "Not Found", headers)
+            return gh_error(404, "Not Found", headers)
         q = request.query_params
         state_filter = q.get("state", "open")
         sort = q.get("sort", "created")
@@ -174,11 +129,11 @@ def routes(state: SandboxState) -> list[Route]:
         if state_filter not in {"open", "closed", "all"} or sort not in {"created", "updated", "popularity",
                                                                          "long-running"} \
                 or direction not in {"asc", "desc"}:
-            return _gh_error(422, "Validation Failed", headers)
+            return gh_error(422, "Validation Failed", headers)
         try:
             page, per_page = paging(request, prs()["data"].knobs.pulls_default_per_page)
         except ValueError:
-            return _gh_error(400, "Invalid page or per_page parameter.", headers)
+            return gh_error(400, "Invalid page or per_page parameter.", headers)
         found = listing(repo["id"], state_filter, sort, direction == "desc")
         params = {k: v for k, v in q.items() if k not in ("page", "per_page")}
         url = f"{base_url(request)}/github/repositories/{repo['id']}/pulls"
@@ -194,7 +149,7 @@ def routes(state: SandboxState) -> list[Route]:
         pr = prs()["by_number"].get((repo["id"], int(request.path_params["number"]))) if repo else None
         view = pull_as_of(data, pr, state.now_ts()) if pr else None
         if view is None:
-            return _gh_error(404, "Not Found", headers)
+            return gh_error(404, "Not Found", headers)
         # the single pull request adds what the list leaves out (N+1 calls for sizes)
         seed = view["id"]
         detail = {**view, "merged": view["merged_at"] is not None,
@@ -211,11 +166,11 @@ def routes(state: SandboxState) -> list[Route]:
         repo, data = repo_of(request), prs()["data"]
         pr = prs()["by_number"].get((repo["id"], int(request.path_params["number"]))) if repo else None
         if pr is None or pull_as_of(data, pr, state.now_ts()) is None:
-            return _gh_error(404, "Not Found", headers)
+            return gh_error(404, "Not Found", headers)
         try:
             page, per_page = paging(request, 30)
         except ValueError:
-            return _gh_error(400, "Invalid page or per_page parameter.", headers)
+            return gh_error(400, "Invalid page or per_page parameter.", headers)
         found = reviews_as_of(data, pr["id"], state.now_ts())
         url = f"{base_url(request)}/github/repositories/{repo['id']}/pulls/{pr['number']}/reviews"
         if link := link_header(url, {}, page, per_page, len(found)):
