@@ -57,6 +57,6 @@ select
     person_key,
     item_id,
     item_date,
-    cast(kpi_value as {{ dbt.type_float() }}) as kpi_value,
+    cast(kpi_value as {{ type_double() }}) as kpi_value,
     task
 from kpi_items

@@ -1,6 +1,6 @@
 -- Time to merge per merged pull request: opened -> merged, attributed to the author's numeric GitHub id
 -- (bots and outside logins included; identity resolution leaves them unmatched), dated by the opening.
--- kpi_value is double precision (standard SQL on DuckDB and Postgres): dbt.type_float() is 4-byte on DuckDB.
+-- kpi_value is double precision (standard SQL on DuckDB and Postgres): type_double() is 4-byte on DuckDB.
 with
 
 pull_requests as (

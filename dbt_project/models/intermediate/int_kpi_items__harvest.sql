@@ -1,6 +1,6 @@
 -- Hours of each time entry, attributed to its Harvest user and dated by spent_date. Running timers are
 -- left out: their hours are not final until the timer stops.
--- kpi_value is double precision (standard SQL on DuckDB and Postgres): dbt.type_float() is 4-byte on DuckDB.
+-- kpi_value is double precision (standard SQL on DuckDB and Postgres): type_double() is 4-byte on DuckDB.
 with
 
 time_entries as (

@@ -1,7 +1,7 @@
 -- Jira cycle time per issue: first entry into an in-progress category (4) -> first entry into the done
 -- category (3) after it. A reopened issue (done -> in progress -> done) keeps its first cycle. Categories
 -- are read by id, never by status name. Attributed to the current assignee, dated by the start of work.
--- kpi_value is double precision (standard SQL on DuckDB and Postgres): dbt.type_float() is 4-byte on DuckDB.
+-- kpi_value is double precision (standard SQL on DuckDB and Postgres): type_double() is 4-byte on DuckDB.
 with
 
 status_changes as (

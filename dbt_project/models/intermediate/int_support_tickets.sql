@@ -30,7 +30,7 @@ tickets as (
         solved_at,
         status,
         assignee_id,
-        cast(full_resolution_minutes as {{ dbt.type_float() }}) as full_resolution_minutes,
+        cast(full_resolution_minutes as {{ type_double() }}) as full_resolution_minutes,
         first_reply_minutes,
         'poll' as record_source
     from polled
@@ -46,7 +46,7 @@ tickets as (
         assignee_id,
         case
             when status in ('solved', 'closed')
-                then cast({{ dbt.datediff('created_at', 'event_at', 'second') }} as {{ dbt.type_float() }}) / 60
+                then cast({{ dbt.datediff('created_at', 'event_at', 'second') }} as {{ type_double() }}) / 60
         end as full_resolution_minutes,
         cast(null as {{ dbt.type_bigint() }}) as first_reply_minutes,
         'webhook' as record_source

@@ -222,9 +222,9 @@ counts as (
         -- licensed, or showing up in the vendor's report at all, yet not engaged
         sum(case when (is_licensed = 1 or reported_days_28d > 0) and not is_engaged then 1 else 0 end)
             as box_ticking_n,
-        avg(case when active_days_28d > 0 then cast(actions_28d as {{ dbt.type_float() }}) / active_days_28d end)
+        avg(case when active_days_28d > 0 then cast(actions_28d as {{ type_double() }}) / active_days_28d end)
             as depth,
-        avg(case when active_days_28d > 0 then cast(features_28d as {{ dbt.type_float() }}) end) as breadth
+        avg(case when active_days_28d > 0 then cast(features_28d as {{ type_double() }}) end) as breadth
     from classified
     group by department, team, tool, week_start
 

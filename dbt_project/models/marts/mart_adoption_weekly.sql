@@ -117,5 +117,5 @@ select
     case when people_n >= {{ min_group_size }} then cast(engaged_n as {{ dbt.type_bigint() }}) end as engaged_n,
     case when people_n >= {{ min_group_size }} then cast(box_ticking_n as {{ dbt.type_bigint() }}) end as box_ticking_n,
     case when people_n >= {{ min_group_size }}
-        then {{ round_pct('cast(engaged_n as ' ~ dbt.type_float() ~ ') / people_n', 4) }} end as engaged_share
+        then {{ round_pct('cast(engaged_n as ' ~ type_double() ~ ') / people_n', 4) }} end as engaged_share
 from counts

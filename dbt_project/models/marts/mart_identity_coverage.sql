@@ -43,9 +43,9 @@ select
     cast(coalesce(accounts.resolved_accounts_n, 0) as {{ dbt.type_bigint() }}) as resolved_accounts_n,
     cast(per_source.activity_n as {{ dbt.type_bigint() }}) as activity_n,
     cast(per_source.resolved_activity_n as {{ dbt.type_bigint() }}) as resolved_activity_n,
-    {{ round_pct('cast(per_source.resolved_activity_n as ' ~ dbt.type_float() ~ ') / per_source.activity_n', 4) }}
+    {{ round_pct('cast(per_source.resolved_activity_n as ' ~ type_double() ~ ') / per_source.activity_n', 4) }}
         as coverage,
-    cast({{ min_coverage }} as {{ dbt.type_float() }}) as min_coverage,
+    cast({{ min_coverage }} as {{ type_double() }}) as min_coverage,
     1 as metric_version
 from per_source
 left join accounts on per_source.source = accounts.source

@@ -124,9 +124,9 @@ rows_ as (
 
     select managers.*, '(adoption)' as workflow, org_adoption.licensed_n, org_adoption.engaged_n,
            cast(null as {{ dbt.type_bigint() }}) as adopters_n, cast(null as {{ dbt.type_bigint() }}) as control_n,
-           cast(null as {{ dbt.type_float() }}) as adopters_change_pct,
-           cast(null as {{ dbt.type_float() }}) as control_change_pct,
-           cast(null as {{ dbt.type_float() }}) as effect_pct
+           cast(null as {{ type_double() }}) as adopters_change_pct,
+           cast(null as {{ type_double() }}) as control_change_pct,
+           cast(null as {{ type_double() }}) as effect_pct
     from managers
     left join org_adoption on managers.manager_key = org_adoption.manager_key
 
@@ -162,7 +162,7 @@ select
     case when org_size >= {{ min_group_size }} then cast(licensed_n as {{ dbt.type_bigint() }}) end as licensed_n,
     case when org_size >= {{ min_group_size }} then cast(engaged_n as {{ dbt.type_bigint() }}) end as engaged_n,
     case when org_size >= {{ min_group_size }}
-        then {{ round_pct('cast(engaged_n as ' ~ dbt.type_float() ~ ') / org_size', 4) }} end as engaged_share,
+        then {{ round_pct('cast(engaged_n as ' ~ type_double() ~ ') / org_size', 4) }} end as engaged_share,
     case when adopters_n >= {{ min_group_size }} then cast(adopters_n as {{ dbt.type_bigint() }}) end as adopters_n,
     case when control_n >= {{ min_group_size }} then cast(control_n as {{ dbt.type_bigint() }}) end as control_n,
     case when adopters_n >= {{ min_group_size }} then {{ round_pct('adopters_change_pct') }} end

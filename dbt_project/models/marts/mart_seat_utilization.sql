@@ -134,7 +134,7 @@ select
         then cast(month_prices.seats_purchased - grouped.assigned_n as {{ dbt.type_bigint() }}) end
         as seats_unassigned,
     case when grouped.people_n >= {{ min_group_size }} and grouped.assigned_n > 0
-        then {{ round_pct('cast(grouped.assigned_n - grouped.idle_n as ' ~ dbt.type_float() ~ ') / grouped.assigned_n', 4) }}
+        then {{ round_pct('cast(grouped.assigned_n - grouped.idle_n as ' ~ type_double() ~ ') / grouped.assigned_n', 4) }}
         end
         as active_share_of_assigned,
     month_prices.currency,

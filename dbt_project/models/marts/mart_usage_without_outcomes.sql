@@ -26,7 +26,7 @@ latest_week as (
 team_usage as (
 
     select segments.department, segments.team, segments.people_n, segments.engaged_n,
-           cast(segments.engaged_n as {{ dbt.type_float() }}) / segments.people_n as engaged_share
+           cast(segments.engaged_n as {{ type_double() }}) / segments.people_n as engaged_share
     from segments
     inner join latest_week on segments.week_start = latest_week.week_start
     where segments.tool = 'any'
@@ -68,10 +68,10 @@ team_rows as (
         team_usage.team,
         cast(null as {{ dbt.type_string() }}) as kpi,
         {{ round_pct('team_usage.engaged_share', 4) }} as usage_share,
-        cast(null as {{ dbt.type_float() }}) as effect_pct,
-        cast(null as {{ dbt.type_float() }}) as ci_low_pct,
-        cast(null as {{ dbt.type_float() }}) as ci_high_pct,
-        cast(null as {{ dbt.type_float() }}) as naive_change_pct,
+        cast(null as {{ type_double() }}) as effect_pct,
+        cast(null as {{ type_double() }}) as ci_low_pct,
+        cast(null as {{ type_double() }}) as ci_high_pct,
+        cast(null as {{ type_double() }}) as naive_change_pct,
         cast('engaged with AI tools, but no workflow in the catalog measures an outcome for this team'
             as {{ dbt.type_string() }}) as reason
     from team_usage

@@ -197,7 +197,7 @@ final as (
         case when adopters_n >= {{ min_group_size }} and control_n >= {{ min_group_size }}
             then 'ok' else 'insufficient_data' end as status,
         case when population_n >= {{ min_group_size }}
-            then {{ round_pct('cast(adopters_n as ' ~ dbt.type_float() ~ ') / nullif(adopters_n + control_n, 0)', 4) }}
+            then {{ round_pct('cast(adopters_n as ' ~ type_double() ~ ') / nullif(adopters_n + control_n, 0)', 4) }}
         end as adopters_share,
         cast('did_person_means_normal95' as {{ dbt.type_string() }}) as method,
         cast('observational' as {{ dbt.type_string() }}) as evidence,

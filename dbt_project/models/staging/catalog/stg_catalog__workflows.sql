@@ -51,7 +51,7 @@ renamed as (
         cast(cohort_days as {{ dbt.type_int() }}) as cohort_days,
         cast(post_days as {{ dbt.type_int() }}) as post_days,
         cast(min_items as {{ dbt.type_int() }}) as min_items,
-        cast(target_pct as {{ dbt.type_float() }}) as target_pct,
+        cast(target_pct as {{ type_double() }}) as target_pct,
 
         ----------  dates
         cast(redesigned_on as date) as redesigned_on
