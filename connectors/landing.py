@@ -69,6 +69,15 @@ class LandingZone:
                 found.append(Manifest(**json.load(fh)))
         return found
 
+    def committed_batches(self) -> list[dict[str, str]]:
+        """Every committed batch of every stream ({source, stream, batch_id}), from the manifests' paths."""
+        found = []
+        for path in sorted(self.fs.glob(f"{self.root}/source=*/stream=*/date=*/*.manifest.json")):
+            parts = path.rstrip("/").split("/")
+            found.append({"source": parts[-4].removeprefix("source="), "stream": parts[-3].removeprefix("stream="),
+                          "batch_id": parts[-1].removesuffix(".manifest.json")})
+        return found
+
     def read_batch(self, manifest: Manifest) -> list[dict]:
         with self.fs.open(f"{self.root}/{manifest.data_file}", "rb") as fh:
             return [json.loads(line) for line in gzip.decompress(fh.read()).splitlines() if line.strip()]

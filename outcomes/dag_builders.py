@@ -77,16 +77,20 @@ def build_transform_dag():
         max_active_runs=1,
         tags=["transform", "dbt"],
         doc_md="Runs one `dbt build` over the landing zone when any stream lands a batch (polled or webhook). "
-        "Batches that land while it runs are taken by the next run, so bursts coalesce. "
+        "Batches that land while it runs are taken by the next run, so bursts coalesce. A run that only "
+        "webhook streams triggered builds their models and what depends on them. "
         "Model and test results are in the task log and `data/runs/transform.json`.",
         is_paused_upon_creation=False,
     )
     def transform():
         @task(outlets=[WAREHOUSE], pool=WAREHOUSE_POOL)
-        def dbt_build() -> dict:
+        def dbt_build(triggering_asset_events=None) -> dict:
             from outcomes.pipeline import transform as run_transform
+            from outcomes.pipeline import webhook_only_selection
 
-            return run_transform(_settings())
+            settings = _settings()
+            uris = [getattr(asset, "uri", "") for asset in (triggering_asset_events or {})]
+            return run_transform(settings, select=webhook_only_selection(settings, uris))
 
         dbt_build()
 

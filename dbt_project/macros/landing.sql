@@ -1,5 +1,6 @@
 {#-
   Reading the landing zone (DuckDB only: staging is the adapter boundary).
+  With var('landing_snapshot') set, a build reads only the batches listed there, frozen when it started.
 
   Layout: <root>/source=<source>/stream=<stream>/date=<YYYY-MM-DD>/<batch_id>.jsonl.gz plus
   <batch_id>.manifest.json. A batch counts only once its manifest exists, so data files are joined to
@@ -15,10 +16,28 @@
     {{ return(landing_root() ~ '/source=' ~ source_name ~ '/stream=' ~ stream) }}
 {%- endmacro %}
 
+{#- The batches frozen for this build (var landing_snapshot, written by the transform step), as a relation
+    (source, stream, batch_id); none when the var is unset (a bare `dbt build` reads every committed batch). -#}
+{% macro landing_snapshot_relation(source_name, stream) -%}
+    (
+        select batch_id
+        from read_json(
+            '{{ var("landing_snapshot") }}',
+            format = 'newline_delimited',
+            columns = {source: 'varchar', stream: 'varchar', batch_id: 'varchar'}
+        )
+        where source = '{{ source_name }}' and stream = '{{ stream }}'
+    )
+{%- endmacro %}
+
 {% macro landing_has_batches(source_name, stream) -%}
     {%- if not execute -%}{{ return(true) }}{%- endif -%}
     {%- set sql -%}
+        {%- if var('landing_snapshot', none) %}
+        select count(*) from {{ landing_snapshot_relation(source_name, stream) }} as frozen
+        {%- else %}
         select count(*) from glob('{{ landing_stream_path(source_name, stream) }}/date=*/*.manifest.json')
+        {%- endif %}
     {%- endset -%}
     {%- set result = run_query(sql) -%}
     {{ return(result.columns[0].values()[0] > 0) }}
@@ -58,6 +77,9 @@
             )
             where json ->> 'source' = '{{ source_name }}'
               and json ->> 'stream' = '{{ stream }}'
+              {%- if var('landing_snapshot', none) %}
+              and json ->> 'batch_id' in {{ landing_snapshot_relation(source_name, stream) }}
+              {%- endif %}
         ),
 
         data_files as (

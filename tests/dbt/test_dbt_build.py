@@ -150,3 +150,33 @@ def test_only_mart_models_are_published(warehouse, build_dir):
         "mart_webhook_events_daily", "mart_workflow_outcomes", "mart_workflow_outcomes_weekly",
     }
     assert all(n["config"]["materialized"] == "table" for n in models if n["name"] in published)
+
+
+def test_a_build_reads_only_the_batches_frozen_when_it_started(warehouse, build_dir):
+    """The transform step freezes the committed batches; one committed during the build waits for the next."""
+    from connectors.landing import LandingZone
+
+    landing = build_dir / "landing"
+    # the second tickets batch is committed "after" the freeze
+    frozen = [b for b in LandingZone(str(landing)).committed_batches() if not b["batch_id"].endswith("dddd0002")]
+    assert {b["batch_id"][-8:] for b in frozen} >= {"aaaa0001", "dddd0001", "eeee0001"}
+    snapshot = build_dir / "snapshot.jsonl"
+    snapshot.write_text("".join(json.dumps(b) + "\n" for b in frozen))
+    db = build_dir / "frozen.duckdb"
+    env = {**os.environ, "OUTCOMES_LANDING_ROOT": str(landing), "OUTCOMES_WAREHOUSE_PATH": str(db),
+           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    result = subprocess.run(
+        [str(DBT), "run", "--profiles-dir", str(PROJECT), "--project-dir", str(PROJECT), "--target", "duckdb",
+         "--target-path", str(build_dir / "target-frozen"), "--log-path", str(build_dir / "logs"),
+         "--select", "stg_zendesk__tickets", "--vars",
+         json.dumps({"workflows": fixture.WORKFLOWS, "landing_snapshot": str(snapshot)})],
+        cwd=PROJECT, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        # ticket 80001 is open in batch 1 and solved in batch 2, which this build must not see
+        assert one(con, "select status from staging.stg_zendesk__tickets where ticket_id = 80001") == ("open",)
+        assert one(con, "select count(*) from staging.stg_zendesk__tickets where ticket_id = 999999") == (0,)
+    finally:
+        con.close()
