@@ -147,27 +147,22 @@ def routes(state: SandboxState) -> list[Route]:
         more = cursor < stop
         return {"object": "page", "data": data, "has_more": more, "next_page": _page_token(cursor) if more else None}
 
-    async def usage_completions(request: Request) -> Response:
-        early, fault = gate(request)
-        if early is not None:
-            return early
-        try:
-            body = buckets(request, USAGE_LIMITS, records.USAGE_GROUP_BY, records.usage_results)
-        except _BadRequest as exc:
-            return _error(400, str(exc), param=exc.param)
-        response = JSONResponse(body)
-        return truncate(response) if fault and fault.kind == "malformed" else response
+    def bucket_endpoint(limits, group_by, results):
+        async def endpoint(request: Request) -> Response:
+            early, fault = gate(request)
+            if early is not None:
+                return early
+            try:
+                body = buckets(request, limits, group_by, results)
+            except _BadRequest as exc:
+                return _error(400, str(exc), param=exc.param)
+            response = JSONResponse(body)
+            return truncate(response) if fault and fault.kind == "malformed" else response
 
-    async def costs(request: Request) -> Response:
-        early, fault = gate(request)
-        if early is not None:
-            return early
-        try:
-            body = buckets(request, COST_LIMITS, records.COST_GROUP_BY, records.cost_results)
-        except _BadRequest as exc:
-            return _error(400, str(exc), param=exc.param)
-        response = JSONResponse(body)
-        return truncate(response) if fault and fault.kind == "malformed" else response
+        return endpoint
+
+    usage_completions = bucket_endpoint(USAGE_LIMITS, records.USAGE_GROUP_BY, records.usage_results)
+    costs = bucket_endpoint(COST_LIMITS, records.COST_GROUP_BY, records.cost_results)
 
     async def users(request: Request) -> Response:
         early, fault = gate(request)
