@@ -261,7 +261,7 @@ def parse_scenario(data: Any, name: str = "inline", source: str = "<scenario>") 
     dept_names = {d.name for d in departments}
     team_names = {t for d in departments for t in d.team_names()}
     tools = _parse_tools(r, top.get("tools", {}), set(styles), dept_names, team_names)
-    kpi_effects = _parse_kpi_effects(r, top.get("kpi_effects", []), set(styles), dept_names, team_names)
+    kpi_effects = _parse_kpi_effects(r, top.get("kpi_effects", []), dept_names, team_names)
     sources = top.get("sources", {}) or {}
     if not isinstance(sources, dict) or not all(isinstance(v, dict) for v in sources.values()):
         r.error("sources", "expected a mapping of source name -> settings mapping")
@@ -467,8 +467,7 @@ def _parse_tools(r: _Reader, raw: Any, styles: set[str], departments: set[str],
     return out
 
 
-def _parse_kpi_effects(r: _Reader, raw: Any, styles: set[str], departments: set[str],
-                       teams: set[str]) -> list[KpiEffectSpec]:
+def _parse_kpi_effects(r: _Reader, raw: Any, departments: set[str], teams: set[str]) -> list[KpiEffectSpec]:
     if not isinstance(raw, list):
         r.error("kpi_effects", "expected a list")
         return []
