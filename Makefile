@@ -15,8 +15,10 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 	$(UV) pip install --quiet --python $(PY) --no-deps -e .
 	touch $@
 
+# The development harness (devenv/) starts the sandbox vendors for the run; `outcomes run` alone uses the
+# connections as set (real vendors).
 run: venv
-	$(VENV)/bin/outcomes run
+	$(PY) -m devenv run
 
 test: venv
 	$(VENV)/bin/python -m pytest
@@ -25,18 +27,18 @@ lint: venv
 	$(VENV)/bin/ruff check .
 
 sandbox: venv
-	$(VENV)/bin/outcomes sandbox
+	$(PY) -m devenv sandbox
 
 # Continuous mode: Airflow standalone + sandbox vendors + webhook receiver, until Ctrl-C or `make down`.
 up: venv
-	$(PY) -m outcomes.up
+	$(PY) -m devenv up
 
 down: venv
-	$(PY) -m outcomes.up down
+	$(PY) -m devenv down
 
 # Needs `make up` running: webhook-to-published-mart latency (p50/p95) and a 1,000-event burst.
 bench-webhooks: venv
-	$(PY) -m outcomes.bench_webhooks
+	$(PY) -m bench.webhooks
 
 lock: venv
 	$(UV) pip compile --quiet requirements.in -p 3.11 -o requirements.lock

@@ -10,7 +10,7 @@ import sys
 from outcomes.settings import Settings
 
 
-def _setup_logging(verbose: bool) -> None:
+def setup_logging(verbose: bool) -> None:
     from connectors.redaction import RedactingFilter
 
     handler = logging.StreamHandler()
@@ -18,13 +18,6 @@ def _setup_logging(verbose: bool) -> None:
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler], force=True)
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
-
-
-def cmd_sandbox(args: argparse.Namespace) -> int:
-    from outcomes.sandbox_env import serve_forever
-
-    serve_forever(args.scenario, args.port)
-    return 0
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -66,13 +59,20 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """The whole pipeline once, through Airflow's dag.test(), against the sandbox unless told otherwise."""
+    """The whole pipeline once, through Airflow's dag.test(), with the connections as set."""
     from outcomes.run import run_pipeline
 
-    result = run_pipeline(Settings.from_env(), scenario=None if args.no_sandbox else args.scenario)
+    result = run_pipeline(Settings.from_env())
     if not result.success:
         print(f"\n{result.failed_dag} did not succeed; see the task log above and data/runs/.", file=sys.stderr)
         return 1
+    return 0
+
+
+def cmd_webhooks(args: argparse.Namespace) -> int:
+    from outcomes.webhooks import serve
+
+    serve(Settings.from_env(), args.host, args.port)
     return 0
 
 
@@ -83,14 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("sandbox", help="serve the simulated vendor APIs (synthetic company) in the foreground")
-    p.add_argument("--scenario", default="default")
-    p.add_argument("--port", type=int, default=8765)
-    p.set_defaults(func=cmd_sandbox)
-
-    p = sub.add_parser("run", help="run the whole pipeline once through Airflow (dag.test), then summarise")
-    p.add_argument("--scenario", default="default", help="sandbox scenario (sandbox/scenarios/<name>.yml)")
-    p.add_argument("--no-sandbox", action="store_true", help="use the AIRFLOW_CONN_OUTCOMES_* connections as set")
+    p = sub.add_parser("run", help="run the whole pipeline once through Airflow (dag.test), then summarise; "
+                       "connections from AIRFLOW_CONN_OUTCOMES_<SOURCE>")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("ingest", help="land one source's streams (credentials from AIRFLOW_CONN_OUTCOMES_<SOURCE>)")
@@ -107,12 +101,18 @@ def build_parser() -> argparse.ArgumentParser:
         func=cmd_publish
     )
     sub.add_parser("report", help="print the published outcomes").set_defaults(func=cmd_report)
+
+    p = sub.add_parser("webhooks", help="serve the webhook receiver (lands signed vendor events)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8090)
+    p.set_defaults(func=cmd_webhooks)
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    _setup_logging(args.verbose)
+def run_cli(parser: argparse.ArgumentParser, argv: list[str] | None = None) -> int:
+    """Parse, set up logging, run the chosen command; an error becomes one clear line (traceback with -v)."""
+    args = parser.parse_args(argv)
+    setup_logging(args.verbose)
     try:
         return args.func(args)
     except KeyboardInterrupt:
@@ -122,8 +122,12 @@ def main(argv: list[str] | None = None) -> int:
 
         if args.verbose:
             raise
-        print(f"outcomes {args.command}: {redact(exc)}", file=sys.stderr)
+        print(f"{parser.prog} {args.command}: {redact(exc)}", file=sys.stderr)
         return 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_cli(build_parser(), argv)
 
 
 if __name__ == "__main__":

@@ -1,10 +1,13 @@
-"""`outcomes run`: every DAG once, in order, in this process (dag.test), then the summary."""
+"""`outcomes run`: every DAG once, in order, in this process (dag.test), then the summary.
+
+The connections are whatever is set (AIRFLOW_CONN_OUTCOMES_<SOURCE> or the Airflow metadata DB); `make run`
+wraps this in a sandbox session (devenv) so that they point at the simulated vendors.
+"""
 
 from __future__ import annotations
 
 import shutil
 import time
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 from connectors import sources
@@ -22,34 +25,28 @@ class RunResult:
     seconds: float = 0.0
 
 
-def run_pipeline(settings: Settings, scenario: str | None = "default", dags=PIPELINE_DAGS,
-                 quiet: bool = False) -> RunResult:
+def run_pipeline(settings: Settings, dags=PIPELINE_DAGS, quiet: bool = False) -> RunResult:
     from outcomes import airflow_env
     from outcomes.report import print_run_summary
 
     started = time.monotonic()
     result = RunResult(success=True)
     shutil.rmtree(settings.runs_dir, ignore_errors=True)  # the summary describes this run only
-    with ExitStack() as stack:
-        if scenario is not None:
-            from outcomes.sandbox_env import sandbox_session
-
-            settings = stack.enter_context(sandbox_session(scenario, settings))
-        settings.export()
-        airflow_env.configure(settings)
+    settings.export()
+    airflow_env.configure(settings)
+    if not quiet:
+        print("preparing Airflow (isolated home, SQLite metadata DB)...", flush=True)
+    airflow_env.ensure_db()
+    bag = airflow_env.load_dags()
+    for dag_id in dags:
+        t0 = time.monotonic()
+        state = airflow_env.run_dag(bag, dag_id)
+        result.dag_states[dag_id] = state
         if not quiet:
-            print("preparing Airflow (isolated home, SQLite metadata DB)...", flush=True)
-        airflow_env.ensure_db()
-        bag = airflow_env.load_dags()
-        for dag_id in dags:
-            t0 = time.monotonic()
-            state = airflow_env.run_dag(bag, dag_id)
-            result.dag_states[dag_id] = state
-            if not quiet:
-                print(f"  {dag_id:<24} {state:<8} {time.monotonic() - t0:6.1f}s", flush=True)
-            if state != "success":
-                result.success, result.failed_dag = False, dag_id
-                break
+            print(f"  {dag_id:<24} {state:<8} {time.monotonic() - t0:6.1f}s", flush=True)
+        if state != "success":
+            result.success, result.failed_dag = False, dag_id
+            break
     result.seconds = time.monotonic() - started
     if not quiet:
         print_run_summary(settings, result.seconds)

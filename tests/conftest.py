@@ -51,7 +51,7 @@ def sandbox(sandbox_server):
 
 @pytest.fixture
 def connections(sandbox, company):
-    from outcomes.sandbox_env import sandbox_connections
+    from devenv.sandbox_env import sandbox_connections
 
     return sandbox_connections(sandbox, company)
 

@@ -1,4 +1,4 @@
-"""The webhook receiver: a small Starlette app, served by uvicorn (`python -m connectors.webhooks`).
+"""The webhook receiver: a small Starlette app (served by uvicorn through `outcomes webhooks`).
 
 POST /webhooks/<vendor>   verify the signature (401 and nothing landed if unsigned, wrongly signed or
                           replayed), check the shape (400), make the delivery durable, then answer 202
@@ -57,13 +57,11 @@ class ReceiverConfig:
     notifier: AirflowNotifier | None = None
 
     @classmethod
-    def from_env(cls) -> ReceiverConfig:
-        from outcomes.settings import Settings
-
-        settings = Settings.from_env()
+    def from_env(cls, journal_dir: str, landing_root: str) -> ReceiverConfig:
+        """Secrets, flush interval and the Airflow notifier from the environment; the paths from the caller."""
         return cls(
-            journal_dir=os.environ.get("OUTCOMES_WEBHOOK_JOURNAL", str(settings.data_dir / "webhooks" / "journal")),
-            landing_root=settings.landing_root,
+            journal_dir=journal_dir,
+            landing_root=landing_root,
             secrets={name: secret_from_env(name) for name in VENDORS},
             flush_seconds=float(os.environ.get("OUTCOMES_WEBHOOK_FLUSH_SECONDS", "1.0")),
             notifier=AirflowNotifier.from_env(),
@@ -175,8 +173,8 @@ class Receiver:
         })
 
 
-def build_app(config: ReceiverConfig | None = None, clock=time.time) -> Starlette:
-    receiver = Receiver(config or ReceiverConfig.from_env(), clock)
+def build_app(config: ReceiverConfig, clock=time.time) -> Starlette:
+    receiver = Receiver(config, clock)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):

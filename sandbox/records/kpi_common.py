@@ -22,7 +22,7 @@ from sandbox.scenario import KpiEffectSpec, ScenarioError
 
 T = TypeVar("T")
 
-# The outcome mart's windows (outcomes/sandbox_env.py catalog): baseline before T0, a cohort window, then post.
+# The outcome mart's windows (devenv/sandbox_env.py catalog): baseline before T0, a cohort window, then post.
 BASELINE_DAYS, COHORT_DAYS, POST_DAYS = 84, 28, 84
 
 

@@ -37,7 +37,7 @@ def _jira_requests(server, fragment: str = "") -> list[dict]:
 @pytest.fixture(scope="module")
 def full_run(sandbox_server, company, tmp_path_factory):
     """One first-sync run of the issues stream; its batch and the requests it made."""
-    from outcomes.sandbox_env import sandbox_connections
+    from devenv.sandbox_env import sandbox_connections
 
     sandbox_server.clear_faults()
     sandbox_server.clear_requests()

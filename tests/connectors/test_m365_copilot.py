@@ -173,7 +173,7 @@ def small_company(sources: dict):
 
 @pytest.fixture(scope="module")
 def strict_tenant():
-    from outcomes.sandbox_env import sandbox_connections
+    from devenv.sandbox_env import sandbox_connections
     from sandbox.server import SandboxServer
     from sandbox.vendors import m365_reports, msgraph
 

@@ -12,6 +12,7 @@ from outcomes.settings import Settings
 
 @pytest.fixture(scope="module")
 def pipeline(session_tmp):
+    from devenv.sandbox_env import sandbox_session
     from outcomes.run import run_pipeline
 
     data = session_tmp / "e2e-data"
@@ -19,7 +20,8 @@ def pipeline(session_tmp):
                        state_root=str(data / "state"), warehouse_path=data / "warehouse" / "outcomes.duckdb",
                        published_path=data / "warehouse" / "analytics.duckdb", gx_root=data / "gx",
                        runs_dir=data / "runs")
-    result = run_pipeline(settings, scenario="default", quiet=True)
+    with sandbox_session("default", settings) as on_sandbox:
+        result = run_pipeline(on_sandbox, quiet=True)
     workflows = data / "sandbox" / "default_workflows.yml"
     return result, replace(settings, workflows_path=workflows)
 

@@ -13,6 +13,7 @@ from outcomes.settings import Settings
 
 @pytest.fixture(scope="module")
 def second(session_tmp):
+    from devenv.sandbox_env import sandbox_session
     from outcomes.run import run_pipeline
     from sandbox.company import generate_company
     from sandbox.scenario import load_scenario
@@ -22,7 +23,8 @@ def second(session_tmp):
                        state_root=str(data / "state"), warehouse_path=data / "warehouse" / "outcomes.duckdb",
                        published_path=data / "warehouse" / "analytics.duckdb", gx_root=data / "gx",
                        runs_dir=data / "runs")
-    result = run_pipeline(settings, scenario="second", quiet=True)
+    with sandbox_session("second", settings) as on_sandbox:
+        result = run_pipeline(on_sandbox, quiet=True)
     assert result.success
     con = duckdb.connect(str(settings.published_path), read_only=True)
     try:

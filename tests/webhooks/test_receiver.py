@@ -243,7 +243,7 @@ def test_a_crash_between_acknowledging_and_landing_loses_no_acknowledged_event(t
            "OUTCOMES_LANDING_ROOT": str(tmp_path / "landing"), "OUTCOMES_WEBHOOK_JOURNAL": str(tmp_path / "journal"),
            "OUTCOMES_WEBHOOK_FLUSH_SECONDS": "3600"}
     env.pop("OUTCOMES_AIRFLOW_API_URL", None)
-    proc = subprocess.Popen([sys.executable, "-m", "connectors.webhooks", "--port", str(port)], cwd=ROOT, env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "outcomes.webhooks", "--port", str(port)], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         url = f"http://127.0.0.1:{port}"

@@ -1,6 +1,6 @@
 """Webhook freshness benchmark (not a test): run it against `make up`.
 
-    python -m outcomes.bench_webhooks [--events 20] [--interval 3] [--burst 1000]
+    python -m bench.webhooks [--events 20] [--interval 3] [--burst 1000]
 
 1. Latency: sends signed sandbox events one at a time and times each from the receiver's acknowledgement to
    the moment the published warehouse (analytics.duckdb, mart_webhook_events_daily) counts it; prints p50/p95.
@@ -153,7 +153,7 @@ def transform_runs_since(since: datetime) -> int | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m outcomes.bench_webhooks", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench.webhooks", description=__doc__)
     parser.add_argument("--url", default=f"http://127.0.0.1:{os.environ.get('OUTCOMES_WEBHOOK_PORT', '8090')}")
     parser.add_argument("--vendor", choices=VENDORS, default="github")
     parser.add_argument("--events", type=int, default=20)

@@ -7,7 +7,6 @@ Asset starts the gate and publish. Ports: OUTCOMES_AIRFLOW_PORT (8080), OUTCOMES
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
 import os
@@ -74,7 +73,7 @@ def up(scenario: str | None, airflow_port: int, webhook_port: int, ready_timeout
     with ExitStack() as stack:
         extra_env: dict[str, str] = {}
         if scenario is not None:
-            from outcomes.sandbox_env import sandbox_session
+            from devenv.sandbox_env import sandbox_session
             from sandbox.webhooks import secrets_env
 
             settings = stack.enter_context(sandbox_session(scenario, settings))
@@ -105,7 +104,7 @@ def up(scenario: str | None, airflow_port: int, webhook_port: int, ready_timeout
         procs.append(subprocess.Popen([str(bin_dir / "airflow"), "standalone"], env=env, cwd=PROJECT_ROOT,
                                       stdout=open(airflow_log, "ab"), stderr=subprocess.STDOUT,
                                       start_new_session=True))
-        procs.append(subprocess.Popen([sys.executable, "-m", "connectors.webhooks", "--port", str(webhook_port)],
+        procs.append(subprocess.Popen([sys.executable, "-m", "outcomes.webhooks", "--port", str(webhook_port)],
                                       env=env, cwd=PROJECT_ROOT, stdout=open(receiver_log, "ab"),
                                       stderr=subprocess.STDOUT, start_new_session=True))
         pid_file(settings).write_text(json.dumps({"pid": os.getpid(), "children": [p.pid for p in procs]}))
@@ -157,20 +156,3 @@ def down() -> int:
             return 0
         time.sleep(1)
     return 1
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m outcomes.up", description=__doc__)
-    parser.add_argument("command", nargs="?", choices=["up", "down"], default="up")
-    parser.add_argument("--scenario", default="default")
-    parser.add_argument("--no-sandbox", action="store_true")
-    parser.add_argument("--airflow-port", type=int, default=int(os.environ.get("OUTCOMES_AIRFLOW_PORT", "8080")))
-    parser.add_argument("--webhook-port", type=int, default=int(os.environ.get("OUTCOMES_WEBHOOK_PORT", "8090")))
-    args = parser.parse_args(argv)
-    if args.command == "down":
-        return down()
-    return up(None if args.no_sandbox else args.scenario, args.airflow_port, args.webhook_port)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -99,14 +99,17 @@ def sandbox_catalog(company) -> list[dict]:
 
 
 @contextmanager
-def sandbox_session(scenario_name: str, settings: Settings) -> Iterator[Settings]:
-    """Run the sandbox for the duration of the block; connections go in AIRFLOW_CONN_* variables."""
+def sandbox_session(scenario_name: str, settings: Settings, port: int = 0) -> Iterator[Settings]:
+    """Run the sandbox for the duration of the block; connections go in AIRFLOW_CONN_* variables.
+
+    `port` 0 takes any free port (one-shot runs); a fixed port gives connections that stay valid across restarts.
+    """
     from sandbox.company import generate_company
     from sandbox.scenario import load_scenario
     from sandbox.server import SandboxServer
 
     company = generate_company(load_scenario(scenario_name))
-    server = SandboxServer(company)
+    server = SandboxServer(company, port=port)
     server.start()
     try:
         for source, conn in sandbox_connections(server, company).items():
@@ -121,7 +124,7 @@ def sandbox_session(scenario_name: str, settings: Settings) -> Iterator[Settings
 
 def serve_forever(scenario_name: str, port: int) -> None:
     settings = Settings.from_env()
-    with sandbox_session(scenario_name, settings) as s:
+    with sandbox_session(scenario_name, settings, port=port) as s:
         print("connections (paste into Airflow or export):")
         for key, value in sorted(os.environ.items()):
             if key.startswith("AIRFLOW_CONN_OUTCOMES_"):
@@ -132,5 +135,3 @@ def serve_forever(scenario_name: str, port: int) -> None:
                 time.sleep(3600)
         except KeyboardInterrupt:
             pass
-
-

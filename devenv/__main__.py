@@ -1,0 +1,76 @@
+"""`python -m devenv <command>`: the pipeline on the sandbox, for development and demos (see the Makefile)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from outcomes.cli import run_cli
+from outcomes.settings import Settings
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Every DAG once through Airflow's dag.test(), against a sandbox started for the run, then the summary."""
+    from devenv.sandbox_env import sandbox_session
+    from outcomes.run import run_pipeline
+
+    with sandbox_session(args.scenario, Settings.from_env()) as settings:
+        result = run_pipeline(settings)
+    if not result.success:
+        print(f"\n{result.failed_dag} did not succeed; see the task log above and data/runs/.", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    from devenv.sandbox_env import serve_forever
+
+    serve_forever(args.scenario, args.port)
+    return 0
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    from devenv.up import up
+
+    return up(None if args.no_sandbox else args.scenario, args.airflow_port, args.webhook_port)
+
+
+def cmd_down(args: argparse.Namespace) -> int:
+    from devenv.up import down
+
+    return down()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m devenv", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO")
+    sub = parser.add_subparsers(dest="command", required=True)
+    scenario_help = "sandbox scenario: a name in sandbox/scenarios/ or a path to a .yml file"
+
+    p = sub.add_parser("run", help="run the whole pipeline once on the sandbox through Airflow (dag.test)")
+    p.add_argument("--scenario", default="default", help=scenario_help)
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("sandbox", help="serve the simulated vendors in the foreground; print their connections")
+    p.add_argument("--scenario", default="default", help=scenario_help)
+    p.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (default 8765)")
+    p.set_defaults(func=cmd_sandbox)
+
+    p = sub.add_parser("up", help="Airflow standalone + sandbox vendors + webhook receiver until Ctrl-C")
+    p.add_argument("--scenario", default="default", help=scenario_help)
+    p.add_argument("--no-sandbox", action="store_true", help="use the AIRFLOW_CONN_OUTCOMES_* connections as set")
+    p.add_argument("--airflow-port", type=int, default=int(os.environ.get("OUTCOMES_AIRFLOW_PORT", "8080")))
+    p.add_argument("--webhook-port", type=int, default=int(os.environ.get("OUTCOMES_WEBHOOK_PORT", "8090")))
+    p.set_defaults(func=cmd_up)
+
+    sub.add_parser("down", help="stop a running `up` (by the pid it recorded)").set_defaults(func=cmd_down)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run_cli(build_parser(), argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
