@@ -24,6 +24,7 @@ from starlette.routing import Route
 
 from sandbox import credentials
 from sandbox.company import Company, generate_company
+from sandbox.identity import identity_overrides
 from sandbox.scenario import load_scenario
 from sandbox.vendors import vendor_modules
 from sandbox.vendors.common import RequestLogMiddleware, SandboxState
@@ -67,7 +68,7 @@ def _control_routes(state: SandboxState) -> list[Route]:
         return Response(json.dumps(state.company.truth, default=str), media_type="application/json")
 
     async def overrides(request: Request) -> Response:
-        return JSONResponse({"identity_overrides": state.company.identity_overrides()})
+        return JSONResponse({"identity_overrides": identity_overrides(state.company)})
 
     return [
         Route("/_sandbox/health", health, methods=["GET"]),

@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 
 from sandbox.company import DAY, Company
+from sandbox.records import cached
 from sandbox.records.kpi_common import (
     EffectModel,
-    cached,
     day_start,
     drift_multiplier,
     effects_for,

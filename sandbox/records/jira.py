@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 
 from sandbox.company import DAY, Company
+from sandbox.records import cached
 from sandbox.records.kpi_common import (
     BASELINE_DAYS,
-    cached,
     day_start,
     drift_multiplier,
     iso_z,

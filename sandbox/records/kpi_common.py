@@ -1,6 +1,5 @@
 """Shared pieces of the KPI record generators (Jira, GitHub pull requests, Harvest).
 
-- per-company caching of generated records;
 - validation of a source's knobs in `scenario.sources[<source>]`, with every problem in one error;
 - the planted-effect multiplier: work started on/after the rollout takes `drift` x as long for everyone,
   and on/after the effect's redesign date `factor` x as long for its adopters;
@@ -11,7 +10,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
@@ -24,14 +23,6 @@ T = TypeVar("T")
 
 # The outcome mart's windows (devenv/sandbox_env.py catalog): baseline before T0, a cohort window, then post.
 BASELINE_DAYS, COHORT_DAYS, POST_DAYS = 84, 28, 84
-
-
-def cached(company: Any, key: str, build: Callable[[], T]) -> T:
-    """Build once per company: a Company lives as long as its server, and generation is deterministic."""
-    cache = company.__dict__.setdefault("_kpi_records_cache", {})
-    if key not in cache:
-        cache[key] = build()
-    return cache[key]
 
 
 def knob(default: float | int, minimum: float | None = None, maximum: float | None = None) -> Any:

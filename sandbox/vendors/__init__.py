@@ -1,6 +1,7 @@
-"""Per-vendor HTTP simulators mounted on one Starlette app by sandbox.server.
+"""HTTP simulators mounted on one Starlette app by sandbox.server, one module per source it serves.
 
-Each module has `routes(state) -> list[Route]` under its own path prefix; VENDORS lists them.
+`sandbox/vendors/<source>.py` serves the records of `sandbox/records/<source>.py` with
+`routes(state) -> list[Route]` under its own path prefix; `vendor_modules()` lists them in mounting order.
 """
 
 from __future__ import annotations
@@ -9,7 +10,17 @@ from types import ModuleType
 
 
 def vendor_modules() -> tuple[ModuleType, ...]:
-    from sandbox.vendors import anthropic, github, github_prs, harvest, jira, m365_reports, msgraph, openai, zendesk
+    from sandbox.vendors import (
+        anthropic,
+        github,
+        github_copilot,
+        harvest,
+        jira,
+        m365_copilot,
+        msgraph,
+        openai,
+        zendesk,
+    )
 
-    # github_prs before github: github's catch-all /github/orgs/{org}/... would shadow /orgs/{org}/repos
-    return (msgraph, github_prs, github, zendesk, m365_reports, openai, anthropic, jira, harvest)
+    # github before github_copilot: Copilot's catch-all /github/orgs/{org}/... would shadow /orgs/{org}/repos
+    return (msgraph, github, github_copilot, zendesk, m365_copilot, openai, anthropic, jira, harvest)

@@ -36,8 +36,6 @@ class SandboxState:
         self.zendesk_window: deque[float] = deque()
         self.github_used = 0
         self.github_reset = int(time.time()) + 3600
-        self.graph_users_plain = company.graph_users(expand_manager=False)
-        self.graph_users_expanded = company.graph_users(expand_manager=True)
 
     # Clock: lets tests replay "earlier runs" by hiding data that would not exist yet.
     def now(self) -> datetime:

@@ -1,12 +1,12 @@
-"""GitHub Copilot usage-metrics reports, signed report downloads and seats (ai_usage_apis.md 1.0-1.3)."""
+"""GitHub REST (source `github`): org repositories, pull requests and reviews, under /github.
+
+Shares the rate-limit budget and the `github` fault vendor with the Copilot simulator (`github_common`).
+Pages are numbered and linked with `Link` headers; like GitHub, the links address the repository by id
+(`/repositories/<id>/...`).
+"""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import time
-from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -14,77 +14,31 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from sandbox import credentials
-from sandbox.vendors.common import SandboxState, base_url, error_body, json_bytes, respond_body, target, truncate
+from sandbox.records import github as records
+from sandbox.records.github import PullRequestData, pull_as_of, pull_requests, reviews_as_of
+from sandbox.vendors.common import SandboxState, base_url, target, truncate
 from sandbox.vendors.faults import Fault
-
-DOCS = "https://docs.github.com/rest"
-RATE_LIMIT = 5000
-
-
-def gh_error(status: int, message: str, headers: dict[str, str] | None = None, doc: str = DOCS) -> JSONResponse:
-    return JSONResponse({"message": message, "documentation_url": doc, "status": str(status)},
-                        status_code=status, headers=headers)
-
-
-def _blob_error(status: int, code: str, message: str) -> Response:
-    # Signed report links are served by blob storage, which answers in XML, not GitHub JSON.
-    body = (f'<?xml version="1.0" encoding="utf-8"?><Error><Code>{code}</Code>'
-            f"<Message>{message}\nRequestId:{hashlib.sha1(message.encode()).hexdigest()[:32]}</Message></Error>")
-    return Response(body, status_code=status, media_type="application/xml")
-
-
-def rate_headers(state: SandboxState) -> dict[str, str]:
-    """One token, one hourly core budget, shared by every GitHub endpoint of the sandbox."""
-    now = int(time.time())
-    if now >= state.github_reset:
-        state.github_used, state.github_reset = 0, now + 3600
-    state.github_used += 1
-    return {"x-ratelimit-limit": str(RATE_LIMIT),
-            "x-ratelimit-remaining": str(max(0, RATE_LIMIT - state.github_used)),
-            "x-ratelimit-used": str(state.github_used), "x-ratelimit-reset": str(state.github_reset),
-            "x-ratelimit-resource": "core", "x-github-api-version-selected": "2022-11-28"}
-
-
-def status_fault(fault: Fault, headers: dict[str, str]) -> Response:
-    status = int(fault.status or 500)
-    if status in (403, 429):
-        if fault.retry_after is not None:
-            # Secondary limit: retry-after set, remaining not necessarily 0.
-            headers["retry-after"] = str(fault.retry_after)
-            message = ("You have exceeded a secondary rate limit. Please wait a few minutes before you "
-                       "try again.")
-        else:
-            headers["x-ratelimit-remaining"] = "0"
-            headers["x-ratelimit-reset"] = str(int(time.time()) + 60)
-            message = "API rate limit exceeded for user ID 1. If you reach out to GitHub Support for help, " \
-                      "please include the request ID."
-        default: Any = {"message": message, "documentation_url": f"{DOCS}/using-the-rest-api/rate-limits",
-                        "status": str(status)}
-    else:
-        if fault.retry_after is not None:
-            headers["retry-after"] = str(fault.retry_after)
-        default = {"message": "Server Error" if status >= 500 else f"Sandbox fault {status}",
-                   "documentation_url": DOCS, "status": str(status)}
-    return respond_body(error_body(fault, default), status, headers)
-
-
-def token_error(request: Request, headers: dict[str, str]) -> Response | None:
-    """401 as GitHub answers it for a missing or wrong token, else None."""
-    auth = request.headers.get("authorization", "")
-    scheme, _, tok = auth.partition(" ")
-    if not auth:
-        return gh_error(401, "Requires authentication", headers=headers)
-    if scheme.lower() not in {"bearer", "token"} or tok != credentials.GITHUB_TOKEN:
-        return gh_error(401, "Bad credentials", headers=headers)
-    return None
+from sandbox.vendors.github_common import gh_error, rate_headers, status_fault, token_error
 
 
 def routes(state: SandboxState) -> list[Route]:
     company = state.company
-    sc = company.scenario
-    org_name = sc.company.github_org
-    vendors = sc.vendors
+    records.knobs(company)  # a bad `sources.github` fails at startup
+    org = company.scenario.company.github_org
+    listing_cache: dict[tuple, list[dict]] = {}
+    index: dict[str, Any] = {}
+
+    def prs() -> dict[str, Any]:
+        # built on first use, so servers that never list pull requests do not pay for the records
+        if not index:
+            data: PullRequestData = pull_requests(company)
+            by_repo: dict[int, list[dict]] = {r["id"]: [] for r in data.repos}
+            for pr in data.pulls:
+                by_repo[pr["base"]["repo"]["id"]].append(pr)
+            index.update(data=data, by_name={r["name"].lower(): r for r in data.repos},
+                         by_id={r["id"]: r for r in data.repos}, by_repo=by_repo,
+                         by_number={(pr["base"]["repo"]["id"], pr["number"]): pr for pr in data.pulls})
+        return index
 
     def gate(request: Request) -> tuple[Response | None, Fault | None, dict[str, str]]:
         headers = rate_headers(state)
@@ -93,117 +47,143 @@ def routes(state: SandboxState) -> list[Route]:
             return status_fault(fault, headers), None, headers
         if (denied := token_error(request, headers)) is not None:
             return denied, None, headers
-        if request.path_params.get("org") != org_name:
-            return gh_error(404, "Not Found", headers=headers), None, headers
         return None, fault, headers
 
-    def sign(opaque: str, expires: int) -> str:
-        return hmac.new(state.signing_key, f"{opaque}:{expires}".encode(), hashlib.sha256).hexdigest()
-
-    def visible_last_day() -> date:
-        # Reports for day D exist once D is over (UTC); the simulated clock can hide later days.
-        return min(company.end_date, state.now().date() - timedelta(days=1))
-
-    async def users_1_day(request: Request) -> Response:
-        early, fault, headers = gate(request)
-        if early is not None:
-            return early
-        raw = request.query_params.get("day")
-        try:
-            day = date.fromisoformat(raw) if raw else None
-        except ValueError:
-            day = None
-        if day is None or raw is None or len(raw) != 10:
-            return gh_error(400, f"Invalid day parameter: {raw!r}. Provide day as YYYY-MM-DD.", headers=headers)
-        records = company.copilot_user_day_records(day) if day <= visible_last_day() else []
-        if (fault and fault.kind == "no_data") or not records:
-            return Response(status_code=204, headers=headers)
-        per_file = vendors.github_report_lines_per_file
-        parts = (len(records) + per_file - 1) // per_file
-        expires = int(time.time()) + vendors.github_report_link_ttl_seconds
-        links = []
-        for part in range(parts):
-            opaque = base64.urlsafe_b64encode(f"{org_name}|{day.isoformat()}|{part}".encode()).decode().rstrip("=")
-            query = urlencode({"sig": sign(opaque, expires), "expires": expires})
-            links.append(f"{base_url(request)}/copilot-reports/{opaque}?{query}")
-        response = JSONResponse({"download_links": links, "report_day": day.isoformat()}, headers=headers)
+    def finish(body: Any, headers: dict[str, str], fault: Fault | None) -> Response:
+        response = JSONResponse(body, headers=headers)
         return truncate(response) if fault and fault.kind == "malformed" else response
 
-    async def download(request: Request) -> Response:
-        fault = state.faults.take("copilot_reports", target(request))
-        if fault and fault.kind == "status":
-            status = int(fault.status or 500)
-            headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
-            if fault.body is not None:
-                return respond_body(fault.body, status, headers)
-            return _blob_error(status, "ServerBusy" if status >= 500 else "AuthorizationFailure",
-                               f"Sandbox fault: HTTP {status}.")
-        if "authorization" in request.headers:
-            return _blob_error(400, "InvalidAuthenticationInfo",
-                               "Authentication information is not given in the correct format. The signed URL "
-                               "authorizes itself; do not send an Authorization header.")
-        opaque = request.path_params["opaque"]
-        sig = request.query_params.get("sig", "")
-        try:
-            expires = int(request.query_params.get("expires", ""))
-        except ValueError:
-            expires = 0
-        if not hmac.compare_digest(sig, sign(opaque, expires)):
-            return _blob_error(403, "AuthenticationFailed",
-                               "Server failed to authenticate the request. Signature did not match.")
-        if expires <= int(time.time()):
-            return _blob_error(403, "AuthenticationFailed",
-                               "Signed expiry time has passed. Request a new download link.")
-        try:
-            org, day_s, part_s = base64.urlsafe_b64decode(opaque + "===").decode().split("|")
-            day, part = date.fromisoformat(day_s), int(part_s)
-        except (ValueError, UnicodeDecodeError):
-            return _blob_error(404, "BlobNotFound", "The specified blob does not exist.")
-        per_file = vendors.github_report_lines_per_file
-        records = company.copilot_user_day_records(day)[part * per_file:(part + 1) * per_file]
-        if org != org_name or not records:
-            return _blob_error(404, "BlobNotFound", "The specified blob does not exist.")
-        body = b"\n".join(json_bytes(r) for r in records) + b"\n"
-        response = Response(body, media_type="application/x-ndjson")
-        return truncate(response) if fault and fault.kind == "malformed" else response
-
-    async def seats(request: Request) -> Response:
-        early, fault, headers = gate(request)
-        if early is not None:
-            return early
+    def paging(request: Request, default_per_page: int) -> tuple[int, int]:
         q = request.query_params
-        try:
-            page = max(1, int(q.get("page", "1")))
-            per_page = min(100, max(1, int(q.get("per_page", str(vendors.github_seats_per_page)))))
-        except ValueError:
-            return gh_error(400, "Invalid page or per_page parameter.", headers=headers)
-        all_seats = company.copilot_seats()
-        last = max(1, (len(all_seats) + per_page - 1) // per_page)
-        chunk = all_seats[(page - 1) * per_page: page * per_page]
-        url = f"{base_url(request)}{request.url.path}"
+        page = max(1, int(q.get("page", "1")))
+        per_page = min(100, max(1, int(q.get("per_page", str(default_per_page)))))
+        return page, per_page
+
+    def link_header(url: str, params: dict[str, Any], page: int, per_page: int, total: int) -> str | None:
+        last = max(1, -(-total // per_page))
 
         def link(p: int, rel: str) -> str:
-            return f'<{url}?{urlencode({"page": p, "per_page": per_page})}>; rel="{rel}"'
+            return f'<{url}?{urlencode({**params, "per_page": per_page, "page": p})}>; rel="{rel}"'
 
         rels = []
         if page > 1:
-            rels += [link(min(page - 1, last), "prev")]
+            rels.append(link(min(page - 1, last), "prev"))
         if page < last:
             rels += [link(page + 1, "next"), link(last, "last")]
         if page > 1:
-            rels += [link(1, "first")]
-        if rels:
-            headers["link"] = ", ".join(rels)
-        response = JSONResponse({"total_seats": len(all_seats), "seats": chunk}, headers=headers)
-        return truncate(response) if fault and fault.kind == "malformed" else response
+            rels.append(link(1, "first"))
+        return ", ".join(rels) or None
 
-    async def not_found(request: Request) -> Response:
-        early, _, headers = gate(request)
-        return early if early is not None else gh_error(404, "Not Found", headers=headers)
+    def repo_of(request: Request) -> dict | None:
+        if "repo_id" in request.path_params:
+            try:
+                return prs()["by_id"].get(int(request.path_params["repo_id"]))
+            except ValueError:
+                return None
+        if request.path_params.get("owner", "").lower() != org.lower():
+            return None
+        return prs()["by_name"].get(request.path_params["repo"].lower())
+
+    async def org_repos(request: Request) -> Response:
+        early, fault, headers = gate(request)
+        if early is not None:
+            return early
+        if request.path_params["org"].lower() != org.lower():
+            return gh_error(404, "Not Found", headers)
+        data = prs()["data"]
+        try:
+            page, per_page = paging(request, data.knobs.repos_default_per_page)
+        except ValueError:
+            return gh_error(400, "Invalid page or per_page parameter.", headers)
+        chunk = data.repos[(page - 1) * per_page: page * per_page]
+        params = {k: v for k, v in request.query_params.items() if k not in ("page", "per_page")}
+        if link := link_header(f"{base_url(request)}{request.url.path}", params, page, per_page, len(data.repos)):
+            headers["link"] = link
+        return finish(chunk, headers, fault)
+
+    def listing(repo_id: int, state_filter: str, sort: str, descending: bool) -> list[dict]:
+        data, pulls_by_repo = prs()["data"], prs()["by_repo"]
+        now = int(state.now_ts())
+        key = (repo_id, state_filter, sort, descending, min(now, data.cutoff))
+        if key not in listing_cache:
+            visible = [v for v in (pull_as_of(data, pr, now) for pr in pulls_by_repo[repo_id]) if v is not None]
+            if state_filter != "all":
+                visible = [v for v in visible if v["state"] == state_filter]
+            field = {"created": "created_at", "updated": "updated_at"}.get(sort, "created_at")
+            visible.sort(key=lambda v: (v[field], v["number"]), reverse=descending)
+            if len(listing_cache) > 256:
+                listing_cache.clear()
+            listing_cache[key] = visible
+        return listing_cache[key]
+
+    async def pulls(request: Request) -> Response:
+        early, fault, headers = gate(request)
+        if early is not None:
+            return early
+        repo = repo_of(request)
+        if repo is None:
+            return gh_error(404, "Not Found", headers)
+        q = request.query_params
+        state_filter = q.get("state", "open")
+        sort = q.get("sort", "created")
+        direction = q.get("direction", "desc" if sort == "created" else "asc")
+        if state_filter not in {"open", "closed", "all"} or sort not in {"created", "updated", "popularity",
+                                                                         "long-running"} \
+                or direction not in {"asc", "desc"}:
+            return gh_error(422, "Validation Failed", headers)
+        try:
+            page, per_page = paging(request, prs()["data"].knobs.pulls_default_per_page)
+        except ValueError:
+            return gh_error(400, "Invalid page or per_page parameter.", headers)
+        found = listing(repo["id"], state_filter, sort, direction == "desc")
+        params = {k: v for k, v in q.items() if k not in ("page", "per_page")}
+        url = f"{base_url(request)}/github/repositories/{repo['id']}/pulls"
+        if link := link_header(url, params, page, per_page, len(found)):
+            headers["link"] = link
+        return finish(found[(page - 1) * per_page: page * per_page], headers, fault)
+
+    async def single_pull(request: Request) -> Response:
+        early, fault, headers = gate(request)
+        if early is not None:
+            return early
+        repo, data = repo_of(request), prs()["data"]
+        pr = prs()["by_number"].get((repo["id"], int(request.path_params["number"]))) if repo else None
+        view = pull_as_of(data, pr, state.now_ts()) if pr else None
+        if view is None:
+            return gh_error(404, "Not Found", headers)
+        # the single pull request adds what the list leaves out (N+1 calls for sizes)
+        seed = view["id"]
+        detail = {**view, "merged": view["merged_at"] is not None,
+                  "merged_by": view["user"] if view["merged_at"] else None,
+                  "comments": seed % 5, "review_comments": seed % 7, "commits": 1 + seed % 6,
+                  "additions": 5 + seed % 400, "deletions": seed % 120, "changed_files": 1 + seed % 12,
+                  "mergeable": None if view["state"] == "closed" else True}
+        return finish(detail, headers, fault)
+
+    async def reviews(request: Request) -> Response:
+        early, fault, headers = gate(request)
+        if early is not None:
+            return early
+        repo, data = repo_of(request), prs()["data"]
+        pr = prs()["by_number"].get((repo["id"], int(request.path_params["number"]))) if repo else None
+        if pr is None or pull_as_of(data, pr, state.now_ts()) is None:
+            return gh_error(404, "Not Found", headers)
+        try:
+            page, per_page = paging(request, 30)
+        except ValueError:
+            return gh_error(400, "Invalid page or per_page parameter.", headers)
+        found = reviews_as_of(data, pr["id"], state.now_ts())
+        url = f"{base_url(request)}/github/repositories/{repo['id']}/pulls/{pr['number']}/reviews"
+        if link := link_header(url, {}, page, per_page, len(found)):
+            headers["link"] = link
+        return finish(found[(page - 1) * per_page: page * per_page], headers, fault)
 
     return [
-        Route("/github/orgs/{org}/copilot/metrics/reports/users-1-day", users_1_day, methods=["GET"]),
-        Route("/github/orgs/{org}/copilot/billing/seats", seats, methods=["GET"]),
-        Route("/github/orgs/{org}/{rest:path}", not_found, methods=["GET"]),
-        Route("/copilot-reports/{opaque}", download, methods=["GET"]),
+        Route("/github/orgs/{org}/repos", org_repos, methods=["GET"]),
+        Route("/github/repos/{owner}/{repo}/pulls", pulls, methods=["GET"]),
+        Route("/github/repositories/{repo_id}/pulls", pulls, methods=["GET"]),
+        Route("/github/repos/{owner}/{repo}/pulls/{number:int}", single_pull, methods=["GET"]),
+        Route("/github/repositories/{repo_id}/pulls/{number:int}", single_pull, methods=["GET"]),
+        Route("/github/repos/{owner}/{repo}/pulls/{number:int}/reviews", reviews, methods=["GET"]),
+        Route("/github/repositories/{repo_id}/pulls/{number:int}/reviews", reviews, methods=["GET"]),
     ]

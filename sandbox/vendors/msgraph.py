@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from sandbox import credentials
+from sandbox.records.msgraph import graph_users
 from sandbox.vendors.common import SandboxState, base_url, error_body, respond_body, target, truncate
 from sandbox.vendors.faults import Fault
 
@@ -64,6 +65,8 @@ def routes(state: SandboxState) -> list[Route]:
     company = state.company
     tenant_id = company.scenario.company.tenant_id
     page_default = company.scenario.vendors.msgraph_users_page_size
+    users_plain = graph_users(company, expand_manager=False)
+    users_expanded = graph_users(company, expand_manager=True)
 
     async def token(request: Request) -> Response:
         fault = state.faults.take("login", target(request))
@@ -146,7 +149,7 @@ def routes(state: SandboxState) -> list[Route]:
             except (ValueError, KeyError, TypeError):
                 return _graph_error(400, "Request_BadRequest", "The specified page token value has expired or "
                                     "is invalid. Restart the query without a $skiptoken.")
-        source = state.graph_users_expanded if manager_select is not None else state.graph_users_plain
+        source = users_expanded if manager_select is not None else users_plain
         page = source[offset: offset + top]
         props = list(select) if select else list(DEFAULT_USER_PROPS)
         if "id" not in props:

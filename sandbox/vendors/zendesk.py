@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from sandbox import credentials
+from sandbox.records.zendesk import zendesk_data
 from sandbox.vendors.common import SandboxState, base_url, error_body, respond_body, target, truncate
 from sandbox.vendors.faults import Fault
 
@@ -74,9 +75,10 @@ def _status_fault(fault: Fault) -> Response:
 def routes(state: SandboxState) -> list[Route]:
     company = state.company
     vendors = company.scenario.vendors
-    tickets = company.zendesk_tickets()
+    data = zendesk_data(company)
+    tickets = data.tickets
     keys = [(t["generated_timestamp"], t["id"]) for t in tickets]
-    users_sorted = company.zendesk_users()
+    users_sorted = data.users
 
     async def incremental_tickets(request: Request) -> Response:
         fault = state.faults.take("zendesk", target(request))

@@ -13,7 +13,7 @@ from connectors.errors import MalformedResponseError, VendorAuthError
 from connectors.landing import LandingZone
 from connectors.runner import land_stream
 from connectors.state import StateStore
-from sandbox.records.github_prs import pull_as_of, pull_requests
+from sandbox.records.github import pull_as_of, pull_requests
 
 LOOKBACK = timedelta(hours=24)  # the connector's default lookback_hours
 

@@ -15,6 +15,8 @@ from connectors.errors import DataQualityError, MalformedResponseError
 from connectors.landing import LandingZone
 from connectors.runner import ValidationOutcome, land_stream
 from connectors.state import StateStore
+from sandbox.records import github_copilot as copilot_records
+from sandbox.records import zendesk as zendesk_records
 
 
 class Crash(Exception):
@@ -49,7 +51,7 @@ def test_records_land_unchanged_including_unknown_and_null_fields(tmp_path, conn
     land_stream(github_copilot.SEATS, client, zone, state)
     landed = _committed(zone, "github_copilot", "seats")
     key = lambda s: json.dumps(s, sort_keys=True)  # noqa: E731
-    assert sorted(map(key, landed)) == sorted(map(key, company.copilot_seats()))
+    assert sorted(map(key, landed)) == sorted(map(key, copilot_records.seats(company)))
 
 
 def test_crash_between_batch_and_cursor_loses_and_duplicates_nothing_after_rerun(tmp_path, connections, company,
@@ -70,7 +72,7 @@ def test_crash_between_batch_and_cursor_loses_and_duplicates_nothing_after_rerun
     manifests = zone.manifests("zendesk", "tickets")
     assert [m.record_count for m in manifests][2] == 0
     landed = _committed(zone, "zendesk", "tickets")
-    expected = {t["id"] for t in company.zendesk_tickets()}
+    expected = {t["id"] for t in zendesk_records.tickets(company)}
     # landing keeps both copies (immutable batches); staging's dedupe on the key yields each ticket once
     assert {t["id"] for t in landed} == expected
     latest = {}

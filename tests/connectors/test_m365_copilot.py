@@ -175,12 +175,13 @@ def small_company(sources: dict):
 def strict_tenant():
     from devenv.sandbox_env import sandbox_connections
     from sandbox.server import SandboxServer
-    from sandbox.vendors import m365_reports, msgraph
+    from sandbox.vendors import m365_copilot as m365_vendor
+    from sandbox.vendors import msgraph
 
     company = small_company({"m365_copilot": {"concealed_names": True, "requests_per_10_minutes": 4, "page_size": 8}})
     # only Microsoft's endpoints: the other simulators are not needed for this tenant
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("sandbox.server.vendor_modules", lambda: (msgraph, m365_reports))
+        patch.setattr("sandbox.server.vendor_modules", lambda: (msgraph, m365_vendor))
         server = SandboxServer(company)
     with server:
         yield server, company, sandbox_connections(server, company)["m365_copilot"]

@@ -8,6 +8,9 @@ from datetime import timedelta
 from connectors import github_copilot, msgraph, zendesk
 from connectors.pagination import link_header_pages, odata_pages
 from connectors.streams import ExtractContext
+from sandbox.records import github_copilot as copilot_records
+from sandbox.records import msgraph as graph_records
+from sandbox.records import zendesk as zendesk_records
 
 
 def _all(stream, client, cursor=None):
@@ -20,7 +23,7 @@ def test_graph_nextlink_paging_returns_every_user_once(sandbox, connections, com
     client = msgraph.make_client(connections["msgraph"], sleep=no_sleep)
     pages = list(odata_pages(client, "users", {"$select": "id,mail", "$top": 50}))
     ids = [u["id"] for page in pages for u in page]
-    expected = {u["id"] for u in company.graph_users()}
+    expected = {u["id"] for u in graph_records.graph_users(company)}
     assert len(pages) == -(-len(expected) // 50)  # ceil: the last page has no nextLink
     assert Counter(ids) == Counter(expected)
 
@@ -37,13 +40,13 @@ def test_github_link_header_paging_covers_all_seats(sandbox, connections, compan
     client = github_copilot.make_client(connections["github_copilot"], sleep=no_sleep)
     pages = list(link_header_pages(client, "orgs/acme/copilot/billing/seats", {"per_page": 37}, "seats"))
     seats = [s for page in pages for s in page]
-    assert len(pages) == -(-len(company.copilot_seats()) // 37)
-    assert len(seats) == len(company.copilot_seats())
+    assert len(pages) == -(-len(copilot_records.seats(company)) // 37)
+    assert len(seats) == len(copilot_records.seats(company))
 
     def key(seat):
         return ((seat["assignee"] or {}).get("id"), seat["created_at"])
 
-    assert Counter(map(key, seats)) == Counter(map(key, company.copilot_seats()))
+    assert Counter(map(key, seats)) == Counter(map(key, copilot_records.seats(company)))
 
 
 def test_copilot_days_follow_signed_links_without_the_token(sandbox, connections, company, no_sleep):
@@ -58,7 +61,7 @@ def test_copilot_days_follow_signed_links_without_the_token(sandbox, connections
         records.extend(page.records)
         if page.cursor == days[-1].isoformat():
             break
-    expected = [r for d in days for r in company.copilot_user_day_records(d)]
+    expected = [r for d in days for r in copilot_records.user_day_records(company, d)]
     assert len(expected) > 0
     assert Counter((r["day"], r["user_id"]) for r in records) == Counter((r["day"], r["user_id"]) for r in expected)
     downloads = [r for r in sandbox.requests if r["path"].startswith("/copilot-reports/")]
@@ -71,14 +74,14 @@ def test_copilot_days_follow_signed_links_without_the_token(sandbox, connections
 def test_copilot_multi_file_day_is_concatenated(sandbox, connections, company, no_sleep):
     rollout = company.truth["rollout_date"]
     days = [rollout + timedelta(days=i) for i in range(30)]
-    busiest = max(days, key=lambda d: len(company.copilot_user_day_records(d)))
+    busiest = max(days, key=lambda d: len(copilot_records.user_day_records(company, d)))
     client = github_copilot.make_client(connections["github_copilot"], sleep=no_sleep)
     body = client.get_json("orgs/acme/copilot/metrics/reports/users-1-day", params={"day": busiest.isoformat()})
     assert len(body["download_links"]) >= 2, "scenario should split busy days over several files"
     from connectors.pagination import signed_download_records
 
     got = [r for chunk in signed_download_records(client, body["download_links"]) for r in chunk]
-    assert len(got) == len(company.copilot_user_day_records(busiest))
+    assert len(got) == len(copilot_records.user_day_records(company, busiest))
 
 
 def test_zendesk_empty_page_before_end_of_stream_keeps_paging(sandbox, connections, company, no_sleep):
@@ -87,7 +90,7 @@ def test_zendesk_empty_page_before_end_of_stream_keeps_paging(sandbox, connectio
     pages, _ = _all(zendesk.TICKETS, client)
     ids = [t["id"] for p in pages for t in p.records]
     assert sum(1 for p in pages if not p.records) >= 2
-    assert Counter(ids) == Counter(t["id"] for t in company.zendesk_tickets())
+    assert Counter(ids) == Counter(t["id"] for t in zendesk_records.tickets(company))
     assert pages[-1].cursor  # the state to resume from
 
 
@@ -102,4 +105,5 @@ def test_zendesk_cursor_resume_sees_nothing_new_and_duplicates_nothing(sandbox, 
 def test_zendesk_users_links_next_paging(sandbox, connections, company, no_sleep):
     client = zendesk.make_client(connections["zendesk"], sleep=no_sleep)
     pages, _ = _all(zendesk.USERS, client)
-    assert Counter(u["id"] for p in pages for u in p.records) == Counter(u["id"] for u in company.zendesk_users())
+    expected = Counter(u["id"] for u in zendesk_records.users(company))
+    assert Counter(u["id"] for p in pages for u in p.records) == expected

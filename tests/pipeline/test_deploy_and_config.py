@@ -9,6 +9,7 @@ import yaml
 from tests_support import ROOT
 
 from outcomes.catalog import CatalogError, load_catalog
+from sandbox.identity import identity_overrides
 
 
 def test_compose_parses_and_every_mounted_path_exists():
@@ -81,7 +82,7 @@ def test_identity_overrides_seed_matches_the_default_scenario(company):
 
     with open(ROOT / "dbt_project" / "seeds" / "identity_overrides.csv", newline="") as fh:
         shipped = {(r["source_user_id"], r["email"]) for r in csv.DictReader(fh)}
-    planted = {(r["source_user_id"], r["email"]) for r in company.identity_overrides()}
+    planted = {(r["source_user_id"], r["email"]) for r in identity_overrides(company)}
     assert shipped == planted and len(planted) > 0
 
 

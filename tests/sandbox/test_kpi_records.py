@@ -16,7 +16,9 @@ import pytest
 import sandbox_testlib as lib
 
 from sandbox.company import generate_company
-from sandbox.records import github_prs, harvest, jira
+from sandbox.records import github, harvest, jira
+from sandbox.records import msgraph as graph_records
+from sandbox.records import zendesk as zendesk_records
 from sandbox.scenario import ScenarioError, parse_scenario
 
 BASELINE, COHORT, POST = 84, 28, 84
@@ -63,7 +65,7 @@ def _harvest_task_items(company, task: str) -> list[tuple[str, date, float]]:
 def _merged_pr_items(company) -> list[tuple[str, date, float]]:
     person_of_login = {p["github_login"]: p["person_id"] for p in company.people if p["github_login"]}
     return [(person_of_login[p["user"]["login"]], _day(p["created_at"]), _hours(p["created_at"], p["merged_at"]))
-            for p in github_prs.pull_requests(company).pulls
+            for p in github.pull_requests(company).pulls
             if p["merged_at"] and p["user"]["login"] in person_of_login]
 
 
@@ -167,7 +169,7 @@ def test_vendor_quirks_are_present(company):
     reopened = [i for i in jd.issues if any(it["fieldId"] == "status" and it["from"] in done
                                             for h in i["changelog"]["histories"] for it in h["items"])]
     assert reopened
-    prs = github_prs.pull_requests(company).pulls
+    prs = github.pull_requests(company).pulls
     assert any(p["user"]["type"] == "Bot" for p in prs) and any(p["author_association"] == "CONTRIBUTOR" for p in prs)
     assert any(p["state"] == "open" for p in prs) and any(p["state"] == "closed" and not p["merged_at"] for p in prs)
     hv = harvest.harvest_data(company)
@@ -176,7 +178,7 @@ def test_vendor_quirks_are_present(company):
 
 def test_truth_records_knobs_and_group_sizes(company):
     sources = company.truth["kpi_sources"]
-    github_prs.truth(company), harvest.truth(company), jira.truth(company)
+    github.truth(company), harvest.truth(company), jira.truth(company)
     assert set(sources) >= {"github", "harvest", "jira"}
     for key, effect in company.truth["kpi_effects"].items():
         observed = sources[effect["source"]]["effects"][key]
@@ -198,12 +200,12 @@ def _digest(records) -> str:
 
 def test_records_are_deterministic_and_leave_other_sources_alone():
     a, b = _small_company(), _small_company()
-    tickets_before = _digest(a.zendesk_tickets())
-    for build in (lambda c: jira.jira_data(c).issues, lambda c: github_prs.pull_requests(c).pulls,
+    tickets_before = _digest(zendesk_records.tickets(a))
+    for build in (lambda c: jira.jira_data(c).issues, lambda c: github.pull_requests(c).pulls,
                   lambda c: harvest.harvest_data(c).entries):
         assert build(a) and _digest(build(a)) == _digest(build(b))
-    assert _digest(a.zendesk_tickets()) == tickets_before
-    assert _digest(a.graph_users()) == _digest(b.graph_users())
+    assert _digest(zendesk_records.tickets(a)) == tickets_before
+    assert _digest(graph_records.graph_users(a)) == _digest(graph_records.graph_users(b))
 
 
 def test_source_knobs_are_validated_with_every_problem_listed():
@@ -219,5 +221,5 @@ def test_source_knobs_are_validated_with_every_problem_listed():
 def test_changed_knobs_change_the_records():
     quiet = _small_company(github={"prs_per_workday": 0.2})
     busy = _small_company(github={"prs_per_workday": 2.0})
-    assert len(github_prs.pull_requests(busy).pulls) > 5 * len(github_prs.pull_requests(quiet).pulls)
-    assert dataclasses.asdict(github_prs.knobs(busy))["prs_per_workday"] == 2.0
+    assert len(github.pull_requests(busy).pulls) > 5 * len(github.pull_requests(quiet).pulls)
+    assert dataclasses.asdict(github.knobs(busy))["prs_per_workday"] == 2.0

@@ -10,6 +10,10 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from sandbox.company import Company, generate_company
+from sandbox.identity import identity_overrides
+from sandbox.records import github_copilot as copilot_records
+from sandbox.records import msgraph as graph_records
+from sandbox.records import zendesk as zendesk_records
 from sandbox.scenario import Scenario
 
 # Keys of a users-1-day record, copied from ai_usage_apis.md 1.2.
@@ -36,9 +40,9 @@ def _ts(s: str) -> int:
 
 def _snapshot(c: Company, days: list[date]) -> str:
     return json.dumps({
-        "people": c.people, "graph": c.graph_users(expand_manager=True), "seats": c.copilot_seats(),
-        "zd_users": c.zendesk_users(), "tickets": c.zendesk_tickets(),
-        "copilot": [c.copilot_user_day_records(d) for d in days], "overrides": c.identity_overrides(),
+        "people": c.people, "graph": graph_records.graph_users(c, expand_manager=True),
+        "seats": copilot_records.seats(c), "zd_users": zendesk_records.users(c), "tickets": zendesk_records.tickets(c),
+        "copilot": [copilot_records.user_day_records(c, d) for d in days], "overrides": identity_overrides(c),
     }, default=str, sort_keys=True)
 
 
@@ -51,8 +55,8 @@ def test_generation_is_deterministic_for_the_same_seed(scenario: Scenario, compa
 def test_a_different_seed_gives_a_different_company(scenario: Scenario, company: Company) -> None:
     other = generate_company(dataclasses.replace(scenario, seed=7))
     assert [p["email"] for p in other.people] != [p["email"] for p in company.people]
-    assert other.zendesk_tickets()[0]["created_at"] != company.zendesk_tickets()[0]["created_at"] or \
-        len(other.zendesk_tickets()) != len(company.zendesk_tickets())
+    assert zendesk_records.tickets(other)[0]["created_at"] != zendesk_records.tickets(company)[0]["created_at"] or \
+        len(zendesk_records.tickets(other)) != len(zendesk_records.tickets(company))
 
 
 def test_directory_has_hand_counted_headcount_and_hierarchy(company: Company) -> None:
@@ -89,7 +93,7 @@ def test_support_style_quotas_match_team_shares(company: Company) -> None:
 
 def test_github_logins_follow_the_emu_rule_except_the_overrides(company: Company) -> None:
     holders = [p for p in company.people if p["has_seat"]]
-    overrides = {o["source_user_id"]: o["email"] for o in company.identity_overrides() if o["source"] == "github"}
+    overrides = {o["source_user_id"]: o["email"] for o in identity_overrides(company) if o["source"] == "github"}
     assert 0.03 <= len(overrides) / len(holders) <= 0.07
     for p in holders:
         rule = p["email"].split("@")[0].replace(".", "-") + "_acme"
@@ -99,11 +103,11 @@ def test_github_logins_follow_the_emu_rule_except_the_overrides(company: Company
         else:
             assert p["github_login"] == rule
     # the other overrides: personal Claude Code keys and Jira users who hide their email
-    assert {o["source"] for o in company.identity_overrides()} == {"github", "anthropic", "jira"}
+    assert {o["source"] for o in identity_overrides(company)} == {"github", "anthropic", "jira"}
 
 
 def test_graph_users_have_guid_ids_managers_and_some_null_titles(company: Company) -> None:
-    users = company.graph_users(expand_manager=True)
+    users = graph_records.graph_users(company, expand_manager=True)
     assert len(users) == 604
     for u in users:
         assert uuid.UUID(u["id"]).version == 4
@@ -113,20 +117,20 @@ def test_graph_users_have_guid_ids_managers_and_some_null_titles(company: Compan
     m = users[1]["manager"]
     assert m["@odata.type"] == "#microsoft.graph.user" and m["id"] == no_manager[0]["id"]
     assert 1 <= sum(u["jobTitle"] is None for u in users) <= 10
-    assert "manager" not in company.graph_users()[1]
+    assert "manager" not in graph_records.graph_users(company)[1]
 
 
 def test_no_copilot_activity_before_rollout(company: Company) -> None:
     for k in range(1, 8):
-        assert company.copilot_user_day_records(company.rollout_date - timedelta(days=k)) == []
-    assert min(company.copilot_active_days()) >= company.rollout_date
+        assert copilot_records.user_day_records(company, company.rollout_date - timedelta(days=k)) == []
+    assert min(copilot_records.active_days(company)) >= company.rollout_date
     assert all(p["seat_assigned_on"] >= company.rollout_date for p in company.people if p["has_seat"])
 
 
 def test_copilot_records_carry_every_real_key_with_real_types(company: Company) -> None:
     seen_cli = False
     day = company.rollout_date + timedelta(days=5)  # a Tuesday
-    records = company.copilot_user_day_records(day)
+    records = copilot_records.user_day_records(company, day)
     assert len(records) > 100
     for r in records:
         assert REPORT_KEYS <= set(r), REPORT_KEYS - set(r)
@@ -148,7 +152,7 @@ def test_box_tickers_only_ever_show_passive_activity(company: Company) -> None:
     style = {p["github_login"]: p["style"] for p in company.people if p["github_login"]}
     n = 0
     for k in range(0, 60, 3):
-        for r in company.copilot_user_day_records(company.rollout_date + timedelta(days=k)):
+        for r in copilot_records.user_day_records(company, company.rollout_date + timedelta(days=k)):
             if style[r["user_login"]] == "box_ticker":
                 n += 1
                 assert r["code_generation_activity_count"] > 0
@@ -165,7 +169,7 @@ def test_power_users_are_active_on_most_workdays_and_novices_rarely(company: Com
     style = {p["github_login"]: p["style"] for p in company.people if p["github_login"]}
     counts = {s: 0 for s in ("power", "habitual", "novice")}
     for d in workdays:
-        for r in company.copilot_user_day_records(d):
+        for r in copilot_records.user_day_records(company, d):
             if r["user_initiated_interaction_count"] > 0 and style[r["user_login"]] in counts:
                 counts[style[r["user_login"]]] += 1
     # late seats lower the rate a little, hence the loose bounds around 0.80 / 0.45 / 0.03
@@ -177,7 +181,7 @@ def test_power_users_are_active_on_most_workdays_and_novices_rarely(company: Com
 
 
 def test_seats_have_nullable_fields_offsets_and_one_orphan(company: Company) -> None:
-    seats = company.copilot_seats()
+    seats = copilot_records.seats(company)
     assert len(seats) == sum(p["has_seat"] for p in company.people) + 1
     assert sum(s["assignee"] is None for s in seats) == 1
     assert any(s["created_at"].endswith("-06:00") for s in seats)
@@ -194,7 +198,7 @@ def test_seats_have_nullable_fields_offsets_and_one_orphan(company: Company) -> 
 
 
 def test_zendesk_users_are_agents_and_admins_with_one_inactive_agent(company: Company) -> None:
-    users = company.zendesk_users()
+    users = zendesk_records.users(company)
     keys = {"id", "email", "name", "role", "active", "suspended", "default_group_id", "time_zone",
             "iana_time_zone", "created_at", "updated_at", "custom_role_id"}
     assert all(keys <= set(u) for u in users)
@@ -205,8 +209,9 @@ def test_zendesk_users_are_agents_and_admins_with_one_inactive_agent(company: Co
 
 
 def test_tickets_are_consistent_and_include_the_checklist_cases(company: Company) -> None:
-    agents = {p["zendesk_user_id"] for p in company.people if p["is_support_agent"]}
-    tickets = company.zendesk_tickets()
+    user_id_of = zendesk_records.zendesk_data(company).user_id_of
+    agents = {user_id_of[p["person_id"]] for p in company.people if p["is_support_agent"]}
+    tickets = zendesk_records.tickets(company)
     statuses = {t["status"] for t in tickets}
     assert {"closed", "solved", "deleted", "open", "pending"} <= statuses
     keys = [(t["generated_timestamp"], t["id"]) for t in tickets]
@@ -236,11 +241,12 @@ def test_tickets_are_consistent_and_include_the_checklist_cases(company: Company
 
 def _medians(company: Company, min_age_days: int = 14) -> dict[tuple[bool, bool], float]:
     # Hand analysis from vendor records only: tickets -> assignee -> person's style.
-    style = {p["zendesk_user_id"]: p["style"] for p in company.people if p["zendesk_user_id"]}
+    user_id_of = zendesk_records.zendesk_data(company).user_id_of
+    style = {user_id_of[p["person_id"]]: p["style"] for p in company.people if p["person_id"] in user_id_of}
     rollout = company.rollout_date.isoformat()
     last_created = (company.end_date - timedelta(days=min_age_days)).isoformat()
     groups: dict[tuple[bool, bool], list[int]] = {}
-    for t in company.zendesk_tickets():
+    for t in zendesk_records.tickets(company):
         if t["status"] not in ("solved", "closed") or t["created_at"][:10] > last_created:
             continue
         adopter = style[t["assignee_id"]] in ("power", "habitual")
@@ -266,3 +272,17 @@ def test_truth_states_the_planted_facts(company: Company) -> None:
     assert t["support_effect_pct"] == -18 and t["drift_pct"] == 5
     assert t["adopter_styles"] == ["power", "habitual"]
     assert t["expected_adopter_post_pre_ratio"] == pytest.approx(0.861)
+
+
+def test_the_company_imports_no_records_or_simulator_module() -> None:
+    # records modules build on the company; the company importing them back makes a cycle
+    import ast
+    from pathlib import Path
+
+    import sandbox.company
+
+    tree = ast.parse(Path(sandbox.company.__file__).read_text())
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    ours = {m for m in imported if m.startswith("sandbox")}
+    assert ours and not {m for m in ours if m.startswith(("sandbox.records", "sandbox.vendors", "sandbox.identity"))}

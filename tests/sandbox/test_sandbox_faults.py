@@ -9,6 +9,7 @@ from sandbox_testlib import GITHUB_AUTH, ZENDESK_AUTH, graph_token, small_scenar
 
 from sandbox import credentials
 from sandbox.company import Company, generate_company
+from sandbox.records import github_copilot as copilot_records
 from sandbox.server import SandboxServer
 from sandbox.vendors.faults import FaultError
 
@@ -123,7 +124,7 @@ def test_report_links_expire_after_the_configured_ttl() -> None:
     import time
     company = generate_company(small_scenario(github={"report_link_ttl_seconds": 1}))
     with SandboxServer(company) as srv:
-        day = company.copilot_active_days()[1].isoformat()
+        day = copilot_records.active_days(company)[1].isoformat()
         links = requests.get(f"{srv.github_url}/orgs/acme/copilot/metrics/reports/users-1-day",
                              params={"day": day}, headers=GITHUB_AUTH).json()["download_links"]
         time.sleep(1.1)

@@ -10,6 +10,7 @@ from sandbox_testlib import ZENDESK_AUTH, small_scenario
 
 from sandbox import credentials
 from sandbox.company import Company, generate_company
+from sandbox.records import zendesk as zendesk_records
 from sandbox.server import SandboxServer
 
 
@@ -52,9 +53,9 @@ def test_start_time_within_the_last_minute_is_rejected(server: SandboxServer) ->
 
 def test_full_export_returns_every_ticket_once_in_generated_order(server: SandboxServer, company: Company) -> None:
     tickets, _, pages = _export(server, {"start_time": 0, "include": "metric_sets"})
-    assert pages == -(-len(company.zendesk_tickets()) // 1000)
+    assert pages == -(-len(zendesk_records.tickets(company)) // 1000)
     ids = [t["id"] for t in tickets]
-    assert len(ids) == len(set(ids)) == len(company.zendesk_tickets())
+    assert len(ids) == len(set(ids)) == len(zendesk_records.tickets(company))
     keys = [(t["generated_timestamp"], t["id"]) for t in tickets]
     assert keys == sorted(keys)
     assert all(t["metric_set"]["ticket_id"] == t["id"] for t in tickets)
@@ -69,14 +70,14 @@ def test_without_include_there_is_no_metric_set(server: SandboxServer) -> None:
 
 def test_exclude_deleted_drops_deleted_tickets(server: SandboxServer, company: Company) -> None:
     tickets, _, _ = _export(server, {"start_time": 0, "exclude_deleted": "true"})
-    deleted = sum(t["status"] == "deleted" for t in company.zendesk_tickets())
-    assert deleted > 0 and len(tickets) == len(company.zendesk_tickets()) - deleted
+    deleted = sum(t["status"] == "deleted" for t in zendesk_records.tickets(company))
+    assert deleted > 0 and len(tickets) == len(zendesk_records.tickets(company)) - deleted
     assert all(t["status"] != "deleted" for t in tickets)
 
 
 def test_filter_uses_generated_timestamp_not_updated_at(server: SandboxServer, company: Company) -> None:
     tid = company.truth["system_updated_ticket_id"]
-    t = next(x for x in company.zendesk_tickets() if x["id"] == tid)
+    t = next(x for x in zendesk_records.tickets(company) if x["id"] == tid)
     updated = int(datetime.fromisoformat(t["updated_at"].replace("Z", "+00:00")).timestamp())
     body = requests.get(_export_url(server), params={"start_time": updated + 60, "per_page": 1000},
                         headers=ZENDESK_AUTH).json()
@@ -87,12 +88,12 @@ def test_cursor_resumes_a_later_run_without_duplicates(server: SandboxServer, co
     mid = datetime.combine(company.rollout_date, datetime.min.time(), UTC)
     server.set_now(mid)
     first, cursor, _ = _export(server, {"start_time": 0})
-    assert 0 < len(first) < len(company.zendesk_tickets())
+    assert 0 < len(first) < len(zendesk_records.tickets(company))
     assert max(t["generated_timestamp"] for t in first) <= mid.timestamp() - 60
     server.set_now(None)
     second, final_cursor, _ = _export(server, {"cursor": cursor})
     ids = [t["id"] for t in first + second]
-    assert len(ids) == len(set(ids)) == len(company.zendesk_tickets())
+    assert len(ids) == len(set(ids)) == len(zendesk_records.tickets(company))
     # An exhausted cursor answers an empty final page and keeps the cursor.
     again = requests.get(_export_url(server), params={"cursor": final_cursor}, headers=ZENDESK_AUTH).json()
     assert again["tickets"] == [] and again["end_of_stream"] is True and again["after_cursor"] == final_cursor
@@ -117,7 +118,7 @@ def test_users_filter_by_role_and_page_with_cursor_links(server: SandboxServer, 
         users += body["users"]
         assert set(body["meta"]) == {"has_more", "after_cursor", "before_cursor"}
         url, params = (body["links"]["next"] if body["meta"]["has_more"] else None), None
-    assert [u["id"] for u in users] == [u["id"] for u in company.zendesk_users()]
+    assert [u["id"] for u in users] == [u["id"] for u in zendesk_records.users(company)]
     agents = requests.get(f"{server.zendesk_url}/api/v2/users", params={"role[]": "agent"},
                           headers=ZENDESK_AUTH).json()["users"]
     assert len(agents) == 60 and sum(not u["active"] for u in agents) == 1

@@ -12,6 +12,7 @@ from sandbox_testlib import GITHUB_AUTH
 
 from sandbox import credentials
 from sandbox.company import Company
+from sandbox.records import github_copilot as copilot_records
 from sandbox.server import SandboxServer
 
 RATE_HEADERS = {"x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-used", "x-ratelimit-reset",
@@ -54,7 +55,7 @@ def test_days_before_rollout_or_after_end_are_204(server: SandboxServer, company
 
 def test_busy_day_is_split_into_signed_ndjson_files(server: SandboxServer, company: Company) -> None:
     day = company.rollout_date + timedelta(days=5)
-    expected = company.copilot_user_day_records(day)
+    expected = copilot_records.user_day_records(company, day)
     r = _report(server, day)
     assert r.status_code == 200 and RATE_HEADERS <= set(r.headers)
     body = r.json()
@@ -98,7 +99,7 @@ def test_seats_pages_follow_link_header_to_every_seat(server: SandboxServer, com
         r = requests.get(url, headers=GITHUB_AUTH)
         assert r.status_code == 200
         body = r.json()
-        assert body["total_seats"] == len(company.copilot_seats())
+        assert body["total_seats"] == len(copilot_records.seats(company))
         links = _links(r.headers.get("link", ""))
         pages += 1
         if pages == 1:
@@ -108,8 +109,8 @@ def test_seats_pages_follow_link_header_to_every_seat(server: SandboxServer, com
             assert {"prev", "first"} <= set(links)
         seen += [s["assignee"]["id"] if s["assignee"] else None for s in body["seats"]]
         url = links.get("next")
-    assert pages == -(-len(company.copilot_seats()) // 50)
-    assert len(seen) == len(company.copilot_seats()) and seen.count(None) == 1
+    assert pages == -(-len(copilot_records.seats(company)) // 50)
+    assert len(seen) == len(copilot_records.seats(company)) and seen.count(None) == 1
     assert len(set(seen)) == len(seen)
 
 
