@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 BOOTSTRAP_PYTHON ?= python3
 
-.PHONY: venv run test lint lock sandbox clean up down bench-webhooks
+.PHONY: venv run test lint lock sandbox clean up down bench-webhooks bench-jira
 
 venv: $(VENV)/.installed
 
@@ -39,6 +39,10 @@ down: venv
 # Needs `make up` running: webhook-to-published-mart latency (p50/p95) and a 1,000-event burst.
 bench-webhooks: venv
 	$(PY) -m bench.webhooks
+
+# A first Jira sync against the sandbox for a company of about 1,500 people; prints seconds per stream.
+bench-jira: venv
+	$(PY) -m bench.jira_ingest --scale 2.5
 
 lock: venv
 	$(UV) pip compile --quiet requirements.in -p 3.11 -o requirements.lock

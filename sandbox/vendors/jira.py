@@ -8,6 +8,7 @@ import json
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -130,6 +131,7 @@ def _jql_instant(value: str) -> float:
                    "'yyyy-MM-dd HH:mm', 'yyyy/MM/dd', 'yyyy-MM-dd', or a period format e.g. '-5d', '4w 2d'.")
 
 
+@lru_cache(maxsize=1 << 18)
 def _instant(jira_timestamp: str) -> float:
     return datetime.strptime(jira_timestamp, "%Y-%m-%dT%H:%M:%S.%f%z").timestamp()
 
@@ -207,12 +209,16 @@ def routes(state: SandboxState) -> list[Route]:
         return truncate(response) if fault and fault.kind == "malformed" else response
 
     def results(jql: str) -> list[dict]:
+        """The query's issues, filtered and sorted once per query and view: every page reads the same list.
+
+        The view is the end of the window once the clock has passed it (the usual case), else the simulated
+        instant; pages of one query share it, so paging costs a slice, not a pass over every issue."""
         data, _ = jira()
-        now = int(state.now_ts())
-        key = (jql, now)
+        view = min(int(state.now_ts()), data.cutoff)
+        key = (jql, view)
         if key not in result_cache:
             filters, order = parse_jql(jql)
-            found = [i for i in issues_as_of(data, now) if all(f(i) for f in filters)]
+            found = [i for i in issues_as_of(data, view) if all(f(i) for f in filters)]
             for field, desc in reversed(order):
                 found.sort(key=_sort_key(field), reverse=desc)
             if len(result_cache) > 8:
