@@ -1,4 +1,8 @@
-"""Scenario files: the knobs of the synthetic company, validated with precise error messages."""
+"""Scenario files: the knobs of the synthetic company, validated with precise error messages.
+
+The YAML is validated by pydantic models of the file (`_ScenarioFile`), every problem reported at once as
+`<file>: <where>: <what>`, then converted to the frozen dataclasses the generator reads.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,21 @@ import dataclasses
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, get_args
 
 import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
 
@@ -51,7 +67,7 @@ class DepartmentSpec:
     cli_day_share: float = 0.0
 
     def team_names(self) -> list[str]:
-        return [f"{self.name} {chr(ord('A') + i)}" for i in range(self.teams)]
+        return _team_names(self.name, self.teams)
 
 
 @dataclass(frozen=True)
@@ -151,69 +167,426 @@ class Scenario:
         return dataclasses.replace(self, **changes)
 
 
-class _Reader:
-    """Walks the parsed YAML, collecting every problem instead of stopping at the first."""
+# ------------------------------------------------------------------------------------- the file's schema
+# Pydantic models of the YAML file, converted to the dataclasses above once valid. Cross-references (style,
+# department and team names) are checked against the names the file declares, passed in the validation
+# context, so one run reports every problem of the file.
 
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.errors: list[str] = []
+def _int_as_str(value: Any) -> Any:
+    """GitHub ids may be written as numbers or strings in YAML."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
-    def error(self, where: str, msg: str) -> None:
-        self.errors.append(f"{self.source}: {where}: {msg}")
 
-    def mapping(self, data: Any, where: str, allowed: set[str], required: set[str]) -> dict[str, Any]:
-        if not isinstance(data, dict):
-            self.error(where, f"expected a mapping, got {type(data).__name__}")
-            return {}
-        for key in sorted(set(data) - allowed):
-            self.error(where, f"unknown key {key!r}; expected one of {sorted(allowed)}")
-        for key in sorted(required - set(data)):
-            self.error(where, f"missing required key {key!r}")
+def _end_date(raw: Any) -> Any:
+    if raw is None:
+        return None
+    if isinstance(raw, datetime):
+        raise PydanticCustomError("scenario", "expected a date (YYYY-MM-DD), got a timestamp")
+    if isinstance(raw, date):
+        return raw
+    if isinstance(raw, str):
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            pass
+    raise PydanticCustomError("scenario", f"expected null or YYYY-MM-DD, got {raw!r}")
+
+
+def _team_names(department: str, teams: int) -> list[str]:
+    return [f"{department} {chr(ord('A') + i)}" for i in range(teams)]
+
+
+Share = Annotated[float, Field(ge=0)]
+
+
+class _FileModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_means_default(cls, data: Any) -> Any:
+        # `vendors:` or `team_styles:` with nothing under them read as their defaults
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items()
+                    if not (v is None and k in cls.model_fields and not cls.model_fields[k].is_required()
+                            and cls.model_fields[k].default is not None)}
         return data
 
-    def get(self, data: dict[str, Any], key: str, where: str, kind: type | tuple[type, ...],
-            default: Any = None, minimum: float | None = None, maximum: float | None = None) -> Any:
-        if key not in data:
-            return default
-        value = data[key]
-        path = f"{where}.{key}" if where else key
-        # bool is an int subclass; a YAML `yes` must not pass as a count.
-        if isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)):
-            self.error(path, f"expected {_kind_name(kind)}, got a boolean")
-            return default
-        if kind is float and isinstance(value, int):
-            value = float(value)
-        if not isinstance(value, kind):
-            self.error(path, f"expected {_kind_name(kind)}, got {type(value).__name__} {value!r}")
-            return default
-        if minimum is not None and value < minimum:
-            self.error(path, f"must be >= {minimum}, got {value}")
-        if maximum is not None and value > maximum:
-            self.error(path, f"must be <= {maximum}, got {value}")
+
+def _declared(info: ValidationInfo, kind: str) -> set[str] | None:
+    return (info.context or {}).get(kind)
+
+
+def _check_shares(shares: dict[str, float], info: ValidationInfo) -> dict[str, float]:
+    problems = []
+    styles = _declared(info, "styles")
+    if styles is not None:
+        problems += [f"unknown style {s!r}; defined styles are {sorted(styles)}" for s in shares if s not in styles]
+    total = sum(shares.values())
+    if abs(total - 1.0) > 1e-6:
+        problems.append(f"shares sum to {total:.4g}, expected 1.0")
+    if problems:
+        raise PydanticCustomError("scenario", "; ".join(problems))
+    return shares
+
+
+StyleShares = Annotated[dict[str, Share], Field(min_length=1), AfterValidator(_check_shares)]
+
+
+class _MicrosoftFile(_FileModel):
+    tenant_id: str
+
+
+class _GithubFile(_FileModel):
+    org: str
+    enterprise_id: Annotated[str, BeforeValidator(_int_as_str)] = "1"
+    organization_id: Annotated[str, BeforeValidator(_int_as_str)] = "1"
+
+
+class _EmuFile(_FileModel):
+    shortcode: str
+
+
+class _ZendeskAccountFile(_FileModel):
+    subdomain: str
+
+
+class _CompanyFile(_FileModel):
+    name: str
+    email_domain: str
+    microsoft: _MicrosoftFile
+    github: _GithubFile
+    emu: _EmuFile
+    zendesk: _ZendeskAccountFile
+
+
+class _StyleFile(_FileModel):
+    has_seat: bool
+    passive_only: bool = False
+    workday_active_share: float = Field(ge=0.0, le=1.0)
+    weekend_active_share: float = Field(0.0, ge=0.0, le=1.0)
+    interactions_mean: float = Field(0.0, ge=0.0)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> _StyleFile:
+        if not self.has_seat and self.workday_active_share > 0:
+            raise PydanticCustomError(
+                "scenario", "a style without a seat cannot have Copilot activity (workday_active_share > 0)")
+        if self.has_seat and not self.passive_only and self.workday_active_share > 0 and self.interactions_mean <= 0:
+            raise PydanticCustomError("scenario", "interactions_mean must be > 0 for an active, non-passive style")
+        return self
+
+
+class _DepartmentFile(_FileModel):
+    name: str
+    headcount: int = Field(ge=1)
+    teams: int = Field(ge=1)
+    job_titles: list[str] = Field(min_length=1)
+    styles: StyleShares
+    team_styles: dict[str, StyleShares] = Field(default_factory=dict)
+    zendesk_agents: bool = False
+    cli_day_share: float = Field(0.0, ge=0.0, le=1.0)
+
+    @field_validator("team_styles")
+    @classmethod
+    def _known_teams(cls, value: dict[str, dict[str, float]], info: ValidationInfo) -> dict[str, dict[str, float]]:
+        if "name" in info.data and "teams" in info.data:
+            valid = _team_names(info.data["name"], info.data["teams"])
+            unknown = [t for t in value if t not in valid]
+            if unknown:
+                raise PydanticCustomError("scenario", f"unknown team {unknown[0]!r}; teams are {valid}")
         return value
 
-    def shares(self, data: Any, where: str, styles: set[str]) -> dict[str, float]:
-        if not isinstance(data, dict) or not data:
-            self.error(where, "expected a non-empty mapping of style -> share")
-            return {}
-        out: dict[str, float] = {}
-        for style, share in data.items():
-            if style not in styles:
-                self.error(where, f"unknown style {style!r}; defined styles are {sorted(styles)}")
-                continue
-            if isinstance(share, bool) or not isinstance(share, int | float) or share < 0:
-                self.error(f"{where}.{style}", f"share must be a number >= 0, got {share!r}")
-                continue
-            out[style] = float(share)
-        total = sum(out.values())
-        if out and abs(total - 1.0) > 1e-6:
-            self.error(where, f"shares sum to {total:.4g}, expected 1.0")
-        return out
+    @model_validator(mode="after")
+    def _teams_fit(self) -> _DepartmentFile:
+        if self.teams > self.headcount:
+            raise PydanticCustomError(
+                "scenario", f"{self.teams} teams for {self.headcount} people; every team needs at least one member")
+        return self
 
 
-def _kind_name(kind: type | tuple[type, ...]) -> str:
-    kinds = kind if isinstance(kind, tuple) else (kind,)
-    return " or ".join(k.__name__ for k in kinds)
+class _SupportEffectFile(_FileModel):
+    department: str
+    styles: list[str] = Field(min_length=1)
+    factor: float = Field(ge=0.1, le=10.0)
+
+    @field_validator("department")
+    @classmethod
+    def _known_department(cls, value: str, info: ValidationInfo) -> str:
+        departments = _declared(info, "departments")
+        if departments is not None and value not in departments:
+            raise PydanticCustomError("scenario", f"{value!r} is not a department")
+        return value
+
+    @field_validator("styles")
+    @classmethod
+    def _known_styles(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        styles = _declared(info, "styles")
+        unknown = [s for s in value if styles is not None and s not in styles]
+        if unknown:
+            raise PydanticCustomError("scenario", "; ".join(f"unknown style {s!r}" for s in unknown))
+        return value
+
+
+class _DriftFile(_FileModel):
+    factor: float = Field(ge=0.1, le=10.0)
+
+
+class _EffectsFile(_FileModel):
+    support_resolution: _SupportEffectFile
+    drift: _DriftFile
+
+
+class _TicketsFile(_FileModel):
+    per_agent_per_workday: float = Field(ge=0.0, le=100.0)
+    agent_speed_sigma: float = Field(ge=0.0, le=3.0)
+    resolution_median_hours: float = Field(ge=0.1)
+    resolution_sigma: float = Field(ge=0.0, le=3.0)
+    deleted_share: float = Field(ge=0.0, le=0.5)
+    reopened_share: float = Field(ge=0.0, le=0.9)
+
+
+_VENDOR_DEFAULTS = VendorSettings()
+
+
+class _ZendeskVendorFile(_FileModel):
+    per_page: int = Field(_VENDOR_DEFAULTS.zendesk_per_page, ge=1, le=1000)
+    incremental_requests_per_minute: int = Field(_VENDOR_DEFAULTS.zendesk_incremental_requests_per_minute, ge=1)
+
+
+class _GithubVendorFile(_FileModel):
+    seats_per_page: int = Field(_VENDOR_DEFAULTS.github_seats_per_page, ge=1, le=100)
+    report_lines_per_file: int = Field(_VENDOR_DEFAULTS.github_report_lines_per_file, ge=1)
+    report_link_ttl_seconds: int = Field(_VENDOR_DEFAULTS.github_report_link_ttl_seconds, ge=1)
+
+
+class _MsgraphVendorFile(_FileModel):
+    users_page_size: int = Field(_VENDOR_DEFAULTS.msgraph_users_page_size, ge=1, le=999)
+
+
+class _VendorsFile(_FileModel):
+    zendesk: _ZendeskVendorFile = Field(default_factory=_ZendeskVendorFile)
+    github: _GithubVendorFile = Field(default_factory=_GithubVendorFile)
+    msgraph: _MsgraphVendorFile = Field(default_factory=_MsgraphVendorFile)
+
+
+class _ToolFile(_FileModel):
+    departments: dict[str, StyleShares]
+    team_styles: dict[str, StyleShares] = Field(default_factory=dict)
+
+    @field_validator("departments")
+    @classmethod
+    def _known_departments(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        departments = _declared(info, "departments")
+        unknown = [d for d in value if departments is not None and d not in departments]
+        if unknown:
+            raise PydanticCustomError("scenario", f"unknown department {unknown[0]!r}")
+        return value
+
+    @field_validator("team_styles")
+    @classmethod
+    def _known_teams(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        teams = _declared(info, "teams")
+        unknown = [t for t in value if teams is not None and t not in teams]
+        if unknown:
+            raise PydanticCustomError("scenario", f"unknown team {unknown[0]!r}")
+        return value
+
+
+class _KpiEffectFile(_FileModel):
+    key: str
+    source: str
+    tools: list[str] = Field(min_length=1)
+    factor: float = Field(ge=0.01, le=10.0)
+    department: str | None = None
+    team: str | None = None
+    task: str | None = None
+    redesign_offset_days: int = Field(0, ge=0)
+    cohort_days: int = Field(28, ge=1)
+
+    @field_validator("source")
+    @classmethod
+    def _known_source(cls, value: str) -> str:
+        if value not in KPI_EFFECT_SOURCES:
+            raise PydanticCustomError("scenario", f"unknown source {value!r}; known: {list(KPI_EFFECT_SOURCES)}")
+        return value
+
+    @field_validator("tools")
+    @classmethod
+    def _known_tools(cls, value: list[str]) -> list[str]:
+        if any(t not in TOOL_NAMES for t in value):
+            raise PydanticCustomError("scenario", f"expected a non-empty list of {list(TOOL_NAMES)}, got {value!r}")
+        return value
+
+    @field_validator("department")
+    @classmethod
+    def _known_department(cls, value: str | None, info: ValidationInfo) -> str | None:
+        departments = _declared(info, "departments")
+        if value is not None and departments is not None and value not in departments:
+            raise PydanticCustomError("scenario", f"unknown department {value!r}")
+        return value
+
+    @field_validator("team")
+    @classmethod
+    def _known_team(cls, value: str | None, info: ValidationInfo) -> str | None:
+        teams = _declared(info, "teams")
+        if value is not None and teams is not None and value not in teams:
+            raise PydanticCustomError("scenario", f"unknown team {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _one_population(self) -> _KpiEffectFile:
+        if (self.department is None) == (self.team is None):
+            raise PydanticCustomError("scenario", "give exactly one of department or team as the population")
+        if self.source == "harvest" and not self.task:
+            raise PydanticCustomError("scenario", "task: a harvest effect needs the task whose time entries change")
+        return self
+
+
+class _ScenarioFile(_FileModel):
+    seed: int = Field(ge=0)
+    company: _CompanyFile
+    days: int = Field(180, ge=14)
+    end_date: Annotated[date | None, BeforeValidator(_end_date)] = None
+    rollout_day: int = Field(ge=1)
+    late_seat_share: float = Field(0.0, ge=0.0, le=1.0)
+    styles: dict[str, _StyleFile] = Field(min_length=1)
+    departments: list[_DepartmentFile] = Field(min_length=1)
+    effects: _EffectsFile
+    tickets: _TicketsFile
+    vendors: _VendorsFile = Field(default_factory=_VendorsFile)
+    tools: dict[str, _ToolFile] = Field(default_factory=dict)
+    kpi_effects: list[_KpiEffectFile] = Field(default_factory=list)
+    # Per-source generator and simulator knobs, validated by the source's own sandbox module.
+    sources: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+    @field_validator("rollout_day")
+    @classmethod
+    def _inside_window(cls, value: int, info: ValidationInfo) -> int:
+        days = info.data.get("days")
+        if days is not None and value >= days:
+            raise PydanticCustomError("scenario", f"must be inside the window (< days={days}), got {value}")
+        return value
+
+    @field_validator("tools")
+    @classmethod
+    def _known_tools(cls, value: dict[str, _ToolFile]) -> dict[str, _ToolFile]:
+        allowed = [t for t in TOOL_NAMES if t != "github_copilot"]
+        unknown = [t for t in value if t not in allowed]
+        if unknown:
+            raise PydanticCustomError("scenario", f"unknown key {unknown[0]!r}; expected one of {sorted(allowed)}")
+        return value
+
+    @field_validator("departments")
+    @classmethod
+    def _unique_names(cls, value: list[_DepartmentFile]) -> list[_DepartmentFile]:
+        seen: set[str] = set()
+        for d in value:
+            if d.name in seen:
+                raise PydanticCustomError("scenario", f"duplicate department {d.name!r}")
+            seen.add(d.name)
+        return value
+
+    def to_scenario(self, name: str) -> Scenario:
+        c, e, v = self.company, self.effects, self.vendors
+        return Scenario(
+            name=name, seed=self.seed,
+            company=CompanySettings(
+                name=c.name, email_domain=c.email_domain, tenant_id=c.microsoft.tenant_id, github_org=c.github.org,
+                github_enterprise_id=c.github.enterprise_id, github_organization_id=c.github.organization_id,
+                emu_shortcode=c.emu.shortcode, zendesk_subdomain=c.zendesk.subdomain),
+            days=self.days, end_date=self.end_date, rollout_day=self.rollout_day,
+            late_seat_share=self.late_seat_share,
+            styles={n: StyleSpec(name=n, **s.model_dump()) for n, s in self.styles.items()},
+            departments=tuple(DepartmentSpec(
+                name=d.name, headcount=d.headcount, teams=d.teams, job_titles=tuple(d.job_titles), styles=d.styles,
+                team_styles=d.team_styles, zendesk_agents=d.zendesk_agents, cli_day_share=d.cli_day_share)
+                for d in self.departments),
+            effects=EffectSpec(support_department=e.support_resolution.department,
+                               adopter_styles=tuple(e.support_resolution.styles),
+                               support_factor=e.support_resolution.factor, drift_factor=e.drift.factor),
+            tickets=TicketSpec(**self.tickets.model_dump()),
+            vendors=VendorSettings(
+                zendesk_per_page=v.zendesk.per_page,
+                zendesk_incremental_requests_per_minute=v.zendesk.incremental_requests_per_minute,
+                github_seats_per_page=v.github.seats_per_page,
+                github_report_lines_per_file=v.github.report_lines_per_file,
+                github_report_link_ttl_seconds=v.github.report_link_ttl_seconds,
+                msgraph_users_page_size=v.msgraph.users_page_size),
+            tools={n: ToolSpec(name=n, departments=t.departments, team_styles=t.team_styles)
+                   for n, t in self.tools.items()},
+            kpi_effects=tuple(KpiEffectSpec(
+                key=k.key, source=k.source, tools=tuple(k.tools), factor=k.factor, department=k.department,
+                team=k.team, task=k.task, redesign_offset_days=k.redesign_offset_days, cohort_days=k.cohort_days)
+                for k in self.kpi_effects),
+            sources=dict(self.sources),
+        )
+
+
+def _declared_names(data: Any) -> dict[str, set[str]]:
+    """Style, department and team names the file declares, read leniently: the models report what is malformed."""
+    styles = set(data.get("styles") or {}) if isinstance(data.get("styles"), dict) else set()
+    departments: set[str] = set()
+    teams: set[str] = set()
+    for d in data.get("departments") or [] if isinstance(data.get("departments"), list) else []:
+        if isinstance(d, dict) and isinstance(d.get("name"), str):
+            departments.add(d["name"])
+            if isinstance(d.get("teams"), int) and not isinstance(d.get("teams"), bool):
+                teams.update(_team_names(d["name"], d["teams"]))
+    return {"styles": {str(s) for s in styles}, "departments": departments, "teams": teams}
+
+
+_KIND = {"int_type": "int", "int_parsing": "int", "int_from_float": "int", "float_type": "float",
+         "float_parsing": "float", "string_type": "str", "bool_type": "bool", "bool_parsing": "bool"}
+
+
+def _where(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "top level"
+
+
+def _message(error: Any) -> tuple[tuple[int | str, ...], str]:
+    """(location, message) in the file's terms for one pydantic error."""
+    loc, kind, value = tuple(error["loc"]), error["type"], error.get("input")
+    ctx = error.get("ctx") or {}
+    if kind == "missing":
+        return loc[:-1], f"missing required key {loc[-1]!r}"
+    if kind == "extra_forbidden":
+        return loc[:-1], f"unknown key {loc[-1]!r}; expected one of {_allowed_keys(loc[:-1])}"
+    if kind in _KIND:
+        got = "a boolean" if isinstance(value, bool) else f"{type(value).__name__} {value!r}"
+        return loc, f"expected {_KIND[kind]}, got {got}"
+    if kind in ("greater_than_equal", "less_than_equal"):
+        bound = ctx.get("ge", ctx.get("le"))
+        return loc, f"must be {'>=' if kind == 'greater_than_equal' else '<='} {bound}, got {value}"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return loc, f"expected a mapping, got {type(value).__name__}"
+    if kind == "list_type":
+        return loc, f"expected a list, got {type(value).__name__}"
+    if kind == "too_short":
+        return loc, "must not be empty"
+    return loc, str(error["msg"])
+
+
+def _allowed_keys(loc: tuple[int | str, ...]) -> list[str]:
+    """The keys the model at `loc` of the file accepts."""
+    model: Any = _ScenarioFile
+    for part in loc:
+        if model is None:
+            return []
+        if isinstance(part, str) and part in model.model_fields:  # else a list index or a mapping's key
+            model = _model_of(model.model_fields[part].annotation)
+    return sorted(model.model_fields) if model is not None else []
+
+
+def _model_of(annotation: Any) -> Any:
+    """The model inside `X`, `X | None`, `list[X]` or `dict[str, X]`."""
+    for arg in (annotation, *get_args(annotation)):
+        if isinstance(arg, type) and issubclass(arg, BaseModel):
+            return arg
+    return None
 
 
 def resolve_path(path_or_name: str | Path) -> Path:
@@ -237,266 +610,14 @@ def load_scenario(path_or_name: str | Path = "default") -> Scenario:
 
 
 def parse_scenario(data: Any, name: str = "inline", source: str = "<scenario>") -> Scenario:
-    r = _Reader(source)
-    top = r.mapping(
-        data, "top level",
-        {"seed", "company", "days", "end_date", "rollout_day", "late_seat_share", "styles", "departments",
-         "effects", "tickets", "vendors", "tools", "kpi_effects", "sources"},
-        {"seed", "company", "days", "rollout_day", "styles", "departments", "effects", "tickets"},
-    )
-    seed = r.get(top, "seed", "", int, 0, minimum=0)
-    days = r.get(top, "days", "", int, 180, minimum=14)
-    rollout_day = r.get(top, "rollout_day", "", int, 0, minimum=1)
-    if isinstance(days, int) and isinstance(rollout_day, int) and rollout_day >= days:
-        r.error("rollout_day", f"must be inside the window (< days={days}), got {rollout_day}")
-    late_seat_share = r.get(top, "late_seat_share", "", float, 0.0, minimum=0.0, maximum=1.0)
-
-    end_date = _parse_end_date(r, top.get("end_date"))
-    company = _parse_company(r, top.get("company", {}))
-    styles = _parse_styles(r, top.get("styles", {}))
-    departments = _parse_departments(r, top.get("departments", []), set(styles))
-    effects = _parse_effects(r, top.get("effects", {}), set(styles), {d.name for d in departments})
-    tickets = _parse_tickets(r, top.get("tickets", {}))
-    vendors = _parse_vendors(r, top.get("vendors", {}))
-    dept_names = {d.name for d in departments}
-    team_names = {t for d in departments for t in d.team_names()}
-    tools = _parse_tools(r, top.get("tools", {}), set(styles), dept_names, team_names)
-    kpi_effects = _parse_kpi_effects(r, top.get("kpi_effects", []), dept_names, team_names)
-    sources = top.get("sources", {}) or {}
-    if not isinstance(sources, dict) or not all(isinstance(v, dict) for v in sources.values()):
-        r.error("sources", "expected a mapping of source name -> settings mapping")
-        sources = {}
-
-    if r.errors:
-        raise ScenarioError("invalid scenario:\n  " + "\n  ".join(r.errors))
-    return Scenario(
-        name=name, seed=seed, company=company, days=days, end_date=end_date, rollout_day=rollout_day,
-        late_seat_share=late_seat_share, styles=styles, departments=tuple(departments), effects=effects,
-        tickets=tickets, vendors=vendors, tools=tools, kpi_effects=tuple(kpi_effects), sources=dict(sources),
-    )
-
-
-def _parse_end_date(r: _Reader, raw: Any) -> date | None:
-    if raw is None:
-        return None
-    if isinstance(raw, datetime):
-        r.error("end_date", "expected a date (YYYY-MM-DD), got a timestamp")
-        return None
-    if isinstance(raw, date):
-        return raw
-    if isinstance(raw, str):
-        try:
-            return date.fromisoformat(raw)
-        except ValueError:
-            pass
-    r.error("end_date", f"expected null or YYYY-MM-DD, got {raw!r}")
-    return None
-
-
-def _parse_company(r: _Reader, raw: Any) -> CompanySettings:
-    where = "company"
-    c = r.mapping(raw, where, {"name", "email_domain", "microsoft", "github", "emu", "zendesk"},
-                  {"name", "email_domain", "microsoft", "github", "emu", "zendesk"})
-    ms = r.mapping(c.get("microsoft", {}), f"{where}.microsoft", {"tenant_id"}, {"tenant_id"})
-    gh = r.mapping(c.get("github", {}), f"{where}.github", {"org", "enterprise_id", "organization_id"},
-                   {"org"})
-    emu = r.mapping(c.get("emu", {}), f"{where}.emu", {"shortcode"}, {"shortcode"})
-    zd = r.mapping(c.get("zendesk", {}), f"{where}.zendesk", {"subdomain"}, {"subdomain"})
-    return CompanySettings(
-        name=r.get(c, "name", where, str, "Acme"),
-        email_domain=r.get(c, "email_domain", where, str, "acme.example"),
-        tenant_id=str(r.get(ms, "tenant_id", f"{where}.microsoft", str, "")),
-        github_org=r.get(gh, "org", f"{where}.github", str, "acme"),
-        github_enterprise_id=str(r.get(gh, "enterprise_id", f"{where}.github", (str, int), "1")),
-        github_organization_id=str(r.get(gh, "organization_id", f"{where}.github", (str, int), "1")),
-        emu_shortcode=r.get(emu, "shortcode", f"{where}.emu", str, "acme"),
-        zendesk_subdomain=r.get(zd, "subdomain", f"{where}.zendesk", str, "acme"),
-    )
-
-
-def _parse_styles(r: _Reader, raw: Any) -> dict[str, StyleSpec]:
-    keys = {"has_seat", "passive_only", "workday_active_share", "weekend_active_share", "interactions_mean"}
-    if not isinstance(raw, dict) or not raw:
-        r.error("styles", "expected a non-empty mapping of style name -> settings")
-        return {}
-    out: dict[str, StyleSpec] = {}
-    for name, spec in raw.items():
-        where = f"styles.{name}"
-        s = r.mapping(spec, where, keys, {"has_seat", "workday_active_share"})
-        style = StyleSpec(
-            name=str(name),
-            has_seat=r.get(s, "has_seat", where, bool, False),
-            passive_only=r.get(s, "passive_only", where, bool, False),
-            workday_active_share=r.get(s, "workday_active_share", where, float, 0.0, 0.0, 1.0),
-            weekend_active_share=r.get(s, "weekend_active_share", where, float, 0.0, 0.0, 1.0),
-            interactions_mean=r.get(s, "interactions_mean", where, float, 0.0, minimum=0.0),
-        )
-        if not style.has_seat and style.workday_active_share > 0:
-            r.error(where, "a style without a seat cannot have Copilot activity (workday_active_share > 0)")
-        if style.has_seat and not style.passive_only and style.workday_active_share > 0 \
-                and style.interactions_mean <= 0:
-            r.error(where, "interactions_mean must be > 0 for an active, non-passive style")
-        out[str(name)] = style
-    return out
-
-
-def _parse_departments(r: _Reader, raw: Any, styles: set[str]) -> list[DepartmentSpec]:
-    if not isinstance(raw, list) or not raw:
-        r.error("departments", "expected a non-empty list")
-        return []
-    keys = {"name", "headcount", "teams", "job_titles", "styles", "team_styles", "zendesk_agents",
-            "cli_day_share"}
-    out: list[DepartmentSpec] = []
-    seen: set[str] = set()
-    for i, item in enumerate(raw):
-        where = f"departments[{i}]"
-        d = r.mapping(item, where, keys, {"name", "headcount", "teams", "job_titles", "styles"})
-        name = r.get(d, "name", where, str, f"Department {i}")
-        if name in seen:
-            r.error(f"{where}.name", f"duplicate department {name!r}")
-        seen.add(name)
-        headcount = r.get(d, "headcount", where, int, 1, minimum=1)
-        teams = r.get(d, "teams", where, int, 1, minimum=1)
-        if isinstance(headcount, int) and isinstance(teams, int) and teams > headcount:
-            r.error(where, f"{teams} teams for {headcount} people; every team needs at least one member")
-        titles = d.get("job_titles", [])
-        if not isinstance(titles, list) or not titles or not all(isinstance(t, str) for t in titles):
-            r.error(f"{where}.job_titles", "expected a non-empty list of strings")
-            titles = ["Employee"]
-        spec = DepartmentSpec(
-            name=name, headcount=headcount, teams=teams, job_titles=tuple(titles),
-            styles=r.shares(d.get("styles"), f"{where}.styles", styles),
-            zendesk_agents=r.get(d, "zendesk_agents", where, bool, False),
-            cli_day_share=r.get(d, "cli_day_share", where, float, 0.0, 0.0, 1.0),
-        )
-        team_styles_raw = d.get("team_styles", {}) or {}
-        if not isinstance(team_styles_raw, dict):
-            r.error(f"{where}.team_styles", "expected a mapping of team name -> style shares")
-            team_styles_raw = {}
-        valid_teams = spec.team_names()
-        for team, shares in team_styles_raw.items():
-            if team not in valid_teams:
-                r.error(f"{where}.team_styles", f"unknown team {team!r}; teams are {valid_teams}")
-                continue
-            spec.team_styles[team] = r.shares(shares, f"{where}.team_styles.{team}", styles)
-        out.append(spec)
-    return out
-
-
-def _parse_effects(r: _Reader, raw: Any, styles: set[str], departments: set[str]) -> EffectSpec:
-    e = r.mapping(raw, "effects", {"support_resolution", "drift"}, {"support_resolution", "drift"})
-    sr = r.mapping(e.get("support_resolution", {}), "effects.support_resolution",
-                   {"department", "styles", "factor"}, {"department", "styles", "factor"})
-    dr = r.mapping(e.get("drift", {}), "effects.drift", {"factor"}, {"factor"})
-    dept = r.get(sr, "department", "effects.support_resolution", str, "Support")
-    if dept not in departments:
-        r.error("effects.support_resolution.department", f"{dept!r} is not a department")
-    adopters = sr.get("styles", [])
-    if not isinstance(adopters, list) or not adopters:
-        r.error("effects.support_resolution.styles", "expected a non-empty list of style names")
-        adopters = []
-    for s in adopters:
-        if s not in styles:
-            r.error("effects.support_resolution.styles", f"unknown style {s!r}")
-    return EffectSpec(
-        support_department=dept,
-        adopter_styles=tuple(adopters),
-        support_factor=r.get(sr, "factor", "effects.support_resolution", float, 1.0, 0.1, 10.0),
-        drift_factor=r.get(dr, "factor", "effects.drift", float, 1.0, 0.1, 10.0),
-    )
-
-
-def _parse_tickets(r: _Reader, raw: Any) -> TicketSpec:
-    keys = {"per_agent_per_workday", "agent_speed_sigma", "resolution_median_hours", "resolution_sigma",
-            "deleted_share", "reopened_share"}
-    t = r.mapping(raw, "tickets", keys, keys)
-    return TicketSpec(
-        per_agent_per_workday=r.get(t, "per_agent_per_workday", "tickets", float, 1.0, 0.0, 100.0),
-        agent_speed_sigma=r.get(t, "agent_speed_sigma", "tickets", float, 0.0, 0.0, 3.0),
-        resolution_median_hours=r.get(t, "resolution_median_hours", "tickets", float, 1.0, 0.1),
-        resolution_sigma=r.get(t, "resolution_sigma", "tickets", float, 0.5, 0.0, 3.0),
-        deleted_share=r.get(t, "deleted_share", "tickets", float, 0.0, 0.0, 0.5),
-        reopened_share=r.get(t, "reopened_share", "tickets", float, 0.0, 0.0, 0.9),
-    )
-
-
-def _parse_vendors(r: _Reader, raw: Any) -> VendorSettings:
-    v = r.mapping(raw or {}, "vendors", {"zendesk", "github", "msgraph"}, set())
-    zd = r.mapping(v.get("zendesk", {}) or {}, "vendors.zendesk",
-                   {"per_page", "incremental_requests_per_minute"}, set())
-    gh = r.mapping(v.get("github", {}) or {}, "vendors.github",
-                   {"seats_per_page", "report_lines_per_file", "report_link_ttl_seconds"}, set())
-    ms = r.mapping(v.get("msgraph", {}) or {}, "vendors.msgraph", {"users_page_size"}, set())
-    d = VendorSettings()
-    return VendorSettings(
-        zendesk_per_page=r.get(zd, "per_page", "vendors.zendesk", int, d.zendesk_per_page, 1, 1000),
-        zendesk_incremental_requests_per_minute=r.get(
-            zd, "incremental_requests_per_minute", "vendors.zendesk", int,
-            d.zendesk_incremental_requests_per_minute, 1),
-        github_seats_per_page=r.get(gh, "seats_per_page", "vendors.github", int, d.github_seats_per_page,
-                                    1, 100),
-        github_report_lines_per_file=r.get(gh, "report_lines_per_file", "vendors.github", int,
-                                           d.github_report_lines_per_file, 1),
-        github_report_link_ttl_seconds=r.get(gh, "report_link_ttl_seconds", "vendors.github", int,
-                                             d.github_report_link_ttl_seconds, 1),
-        msgraph_users_page_size=r.get(ms, "users_page_size", "vendors.msgraph", int,
-                                      d.msgraph_users_page_size, 1, 999),
-    )
-
-
-def _parse_tools(r: _Reader, raw: Any, styles: set[str], departments: set[str],
-                 teams: set[str]) -> dict[str, ToolSpec]:
-    t = r.mapping(raw or {}, "tools", set(TOOL_NAMES) - {"github_copilot"}, set())
-    out: dict[str, ToolSpec] = {}
-    for name, spec_raw in t.items():
-        where = f"tools.{name}"
-        spec = r.mapping(spec_raw, where, {"departments", "team_styles"}, {"departments"})
-        depts: dict[str, dict[str, float]] = {}
-        for dept, shares in (spec.get("departments") or {}).items():
-            if dept not in departments:
-                r.error(f"{where}.departments", f"unknown department {dept!r}")
-                continue
-            depts[dept] = r.shares(shares, f"{where}.departments.{dept}", styles)
-        team_styles: dict[str, dict[str, float]] = {}
-        for team, shares in (spec.get("team_styles") or {}).items():
-            if team not in teams:
-                r.error(f"{where}.team_styles", f"unknown team {team!r}")
-                continue
-            team_styles[team] = r.shares(shares, f"{where}.team_styles.{team}", styles)
-        out[name] = ToolSpec(name=name, departments=depts, team_styles=team_styles)
-    return out
-
-
-def _parse_kpi_effects(r: _Reader, raw: Any, departments: set[str], teams: set[str]) -> list[KpiEffectSpec]:
-    if not isinstance(raw, list):
-        r.error("kpi_effects", "expected a list")
-        return []
-    keys = {"key", "source", "tools", "factor", "department", "team", "task", "redesign_offset_days", "cohort_days"}
-    out: list[KpiEffectSpec] = []
-    for i, item in enumerate(raw):
-        where = f"kpi_effects[{i}]"
-        e = r.mapping(item, where, keys, {"key", "source", "tools", "factor"})
-        source = r.get(e, "source", where, str, "github")
-        if source not in KPI_EFFECT_SOURCES:
-            r.error(f"{where}.source", f"unknown source {source!r}; known: {list(KPI_EFFECT_SOURCES)}")
-        tools = e.get("tools") or []
-        if not isinstance(tools, list) or not tools or any(t not in TOOL_NAMES for t in tools):
-            r.error(f"{where}.tools", f"expected a non-empty list of {list(TOOL_NAMES)}, got {tools!r}")
-            tools = []
-        department, team = e.get("department"), e.get("team")
-        if (department is None) == (team is None):
-            r.error(where, "give exactly one of department or team as the population")
-        if department is not None and department not in departments:
-            r.error(f"{where}.department", f"unknown department {department!r}")
-        if team is not None and team not in teams:
-            r.error(f"{where}.team", f"unknown team {team!r}")
-        if source == "harvest" and not e.get("task"):
-            r.error(f"{where}.task", "a harvest effect needs the task whose time entries change")
-        out.append(KpiEffectSpec(
-            key=r.get(e, "key", where, str, f"effect_{i}"), source=source, tools=tuple(tools),
-            factor=r.get(e, "factor", where, float, 1.0, 0.01, 10.0),
-            department=department, team=team, task=e.get("task"),
-            redesign_offset_days=r.get(e, "redesign_offset_days", where, int, 0, 0),
-            cohort_days=r.get(e, "cohort_days", where, int, 28, 1),
-        ))
-    return out
+    """Validate parsed YAML; raises ScenarioError listing every problem as `<source>: <where>: <what>`."""
+    names = _declared_names(data) if isinstance(data, dict) else {}
+    try:
+        model = _ScenarioFile.model_validate(data, context=names)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            loc, message = _message(error)
+            problems.append(f"{source}: {_where(loc)}: {message}")
+        raise ScenarioError("invalid scenario:\n  " + "\n  ".join(problems)) from None
+    return model.to_scenario(name)

@@ -75,3 +75,24 @@ def test_wrong_types_and_bad_dates_are_rejected() -> None:
     assert "seed: expected int, got str 'forty-two'" in msg
     assert "end_date: expected null or YYYY-MM-DD, got '31/03/2026'" in msg
     assert "departments[0].headcount: expected int, got a boolean" in msg
+
+
+def test_every_problem_line_names_the_file_and_the_field(tmp_path) -> None:
+    data = default_yaml()
+    data["styles"]["power"]["colour"] = "red"                     # unknown key in a nested mapping
+    data["tickets"].pop("reopened_share")                          # missing required key
+    data["tools"]["openai"]["departments"]["Legal"] = {"power": 1.0}
+    data["kpi_effects"][0]["team"] = "Engineering Z"
+    data["departments"][0]["teams"] = 100                          # more teams than people
+    path = tmp_path / "broken.yml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    lines = str(err.value).splitlines()[1:]
+    assert lines and all(line.strip().startswith(f"{path}: ") for line in lines)
+    msg = str(err.value)
+    assert "styles.power: unknown key 'colour'; expected one of ['has_seat', 'interactions_mean'," in msg
+    assert "tickets: missing required key 'reopened_share'" in msg
+    assert "tools.openai.departments: unknown department 'Legal'" in msg
+    assert "kpi_effects[0].team: unknown team 'Engineering Z'" in msg
+    assert "departments[0]: 100 teams for 60 people; every team needs at least one member" in msg
