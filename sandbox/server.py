@@ -1,4 +1,8 @@
-"""One local HTTP server that speaks Microsoft Graph, GitHub Copilot and Zendesk for a synthetic company.
+"""One local HTTP server that speaks every vendor API the pipeline reads, for a synthetic company.
+
+Microsoft Graph (users and Microsoft 365 Copilot reports), GitHub (Copilot metrics and seats; repositories
+and pull requests), Zendesk, OpenAI, Anthropic, Jira and Harvest: one simulator per source in
+`sandbox/vendors/`, plus control routes under /_sandbox (faults, clock, request log, truth).
 
     python -m sandbox.server --scenario default --port 8765
 """
@@ -243,17 +247,20 @@ def main(argv: list[str] | None = None) -> None:
     print(f"Sandbox '{scenario.name}' (seed {scenario.seed}): {company.start_date} .. {company.end_date}, "
           f"rollout {company.rollout_date}")
     print(f"  Microsoft token : {server.login_url}/{sc.tenant_id}/oauth2/v2.0/token")
-    print(f"  Microsoft Graph : {server.graph_url}")
+    print(f"  Microsoft Graph : {server.graph_url}  (reports by date under {server.graph_root_url}/beta)")
     print(f"  GitHub          : {server.github_url}  (org {sc.github_org})")
     print(f"  Zendesk         : {server.zendesk_url}/api/v2")
-    print(f"  Control         : {server.base_url}/_sandbox/(health|faults|requests|clock|truth)")
+    print(f"  OpenAI          : {server.openai_url}")
+    print(f"  Anthropic       : {server.anthropic_url}")
+    print(f"  Jira            : {server.jira_url}")
+    print(f"  Harvest         : {server.harvest_url}")
+    print(f"  Control         : {server.base_url}/_sandbox/(health|faults|requests|clock|truth|identity_overrides)")
     print("Sandbox credentials (fake):")
     print(f"  MS_TENANT_ID={sc.tenant_id}")
-    print(f"  MS_CLIENT_ID={credentials.MS_CLIENT_ID}")
-    print(f"  MS_CLIENT_SECRET={credentials.MS_CLIENT_SECRET}")
-    print(f"  GITHUB_TOKEN={credentials.GITHUB_TOKEN}")
-    print(f"  ZENDESK_EMAIL={credentials.ZENDESK_EMAIL}")
-    print(f"  ZENDESK_API_TOKEN={credentials.ZENDESK_API_TOKEN}", flush=True)
+    for name in ("MS_CLIENT_ID", "MS_CLIENT_SECRET", "GITHUB_TOKEN", "ZENDESK_EMAIL", "ZENDESK_API_TOKEN",
+                 "OPENAI_ADMIN_KEY", "ANTHROPIC_ADMIN_KEY", "JIRA_EMAIL", "JIRA_API_TOKEN", "HARVEST_TOKEN",
+                 "HARVEST_ACCOUNT_ID"):
+        print(f"  {name}={getattr(credentials, name)}", flush=True)
     config = uvicorn.Config(server.app, host=args.host, port=args.port, log_level="info", lifespan="off")
     uvicorn.Server(config).run()
 

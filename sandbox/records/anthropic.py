@@ -1,4 +1,4 @@
-"""Anthropic Admin API records (ai_usage_apis.md section 4): Claude Code usage and the cost report.
+"""Anthropic Admin API records: Claude Code usage and the cost report.
 
 Claude Code rows come from `tool_activity('claude_code')` (engineers): each user-initiated day gives one
 local row per actor, and on some days a separate remote row (`is_remote: true`, Claude Code on the web).

@@ -1,4 +1,4 @@
-"""GitHub repositories, pull requests and reviews of the org (kpi_apis.md 3A), with the planted `github` effects.
+"""GitHub repositories, pull requests and reviews of the org, with the planted `github` effects.
 
 Engineers (active, below department head) open pull requests on workdays; the time from opened to merged
 is lognormal around `merge_median_hours`, times a per-person speed factor, times the planted multiplier

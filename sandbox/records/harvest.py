@@ -1,4 +1,4 @@
-"""Harvest time entries and users (kpi_apis.md 5A), with the planted `harvest` effects.
+"""Harvest time entries and users, with the planted `harvest` effects.
 
 Each harvest effect names a task ("First-draft report", "Customer proposal"); everyone in the effect's
 department logs entries of that task on workdays (`kpi_task_per_workday`, hours lognormal around

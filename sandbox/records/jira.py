@@ -1,4 +1,4 @@
-"""Jira Cloud issues with changelogs, statuses and users (kpi_apis.md 2A-2D).
+"""Jira Cloud issues with changelogs, statuses and users.
 
 Engineering and Operations people work issues in two projects with their own workflows (status names
 differ, so only the status *category* ids mean anything: 2 new, 4 in progress, 3 done). Cycle time, from

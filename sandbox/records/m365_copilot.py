@@ -1,4 +1,4 @@
-"""Microsoft 365 Copilot usage-report rows (ai_usage_apis.md section 2) for the synthetic company.
+"""Microsoft 365 Copilot usage-report rows for the synthetic company.
 
 The report is a "latest activity" snapshot: for a refresh date D and a period of N days, each licensed user
 gets, per app, the last day in [D-N+1, D] on which they used Copilot in that app, or `""`. Per-day app use

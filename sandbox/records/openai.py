@@ -1,4 +1,4 @@
-"""OpenAI organization users, completions usage and costs (ai_usage_apis.md section 3) for the company.
+"""OpenAI organization users, completions usage and costs for the company.
 
 Usage comes from `tool_activity('openai')`: every user-initiated day of a holder makes model requests in
 the project of their department; passive-only holders have an account and no requests. A small service

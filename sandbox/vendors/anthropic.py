@@ -1,4 +1,4 @@
-"""Anthropic Admin API: Claude Code usage report and cost report (ai_usage_apis.md section 4).
+"""Anthropic Admin API: Claude Code usage report and cost report.
 
     GET /anthropic/v1/organizations/usage_report/claude_code?starting_at=YYYY-MM-DD   one UTC day per call
     GET /anthropic/v1/organizations/cost_report?starting_at=<RFC 3339>&bucket_width=1d&group_by[]=...

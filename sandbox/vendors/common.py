@@ -7,7 +7,6 @@ import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -19,7 +18,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from sandbox.company import Company
 from sandbox.vendors.faults import Fault, FaultRegistry
 
-Handler = Callable[[Request], Awaitable[Response]]
 # Query parameters whose values must never reach the request log.
 SECRET_PARAMS = {"sig", "client_secret", "access_token", "token", "api_token"}
 

@@ -1,4 +1,4 @@
-"""Harvest API v2: time entries and users (kpi_apis.md 5A, 9).
+"""Harvest API v2: time entries and users.
 
 Required headers (Bearer token, Harvest-Account-Id, a User-Agent naming the app and a contact), per_page up
 to 2000 (422 above), 100 requests per 15 seconds (429 + Retry-After). Time entries page with cursor links:

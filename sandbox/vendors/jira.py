@@ -1,4 +1,4 @@
-"""Jira Cloud: enhanced JQL search, issue changelogs, users and statuses (kpi_apis.md 2A-2D, 9)."""
+"""Jira Cloud: enhanced JQL search, issue changelogs, users and statuses."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from sandbox.records.jira import CATEGORIES, JiraData, issue_as_of, issues_as_of
 from sandbox.vendors.common import SandboxState, base_url, error_body, respond_body, target, truncate
 from sandbox.vendors.faults import Fault
 
-# JQL dates without a zone are read in the API user's profile time zone (kpi_apis.md 2D).
+# JQL dates without a zone are read in the API user's profile time zone.
 PROFILE_TZ = ZoneInfo("America/New_York")
 ALL_FIELDS = ("summary", "status", "issuetype", "assignee", "reporter", "created", "updated", "resolutiondate",
               "resolution", "statuscategorychangedate", "priority", "labels", "parent", "project")

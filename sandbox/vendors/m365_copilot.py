@@ -1,4 +1,4 @@
-"""Microsoft Graph Microsoft 365 Copilot usage reports (ai_usage_apis.md section 2).
+"""Microsoft Graph Microsoft 365 Copilot usage reports.
 
     GET /graph/v1.0/copilot/reports/getMicrosoft365CopilotUsageUserDetail(period='D7')?$format=application/json
     GET /graph/beta/reports/getMicrosoft365CopilotUsageUserDetailByDate(date=YYYY-MM-DD)?$format=application/json

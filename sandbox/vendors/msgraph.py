@@ -1,4 +1,4 @@
-"""Microsoft identity platform token endpoint and Graph /users (kpi_apis.md 6B, ai_usage_apis.md 2)."""
+"""Microsoft identity platform token endpoint and Graph /users."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""OpenAI Administration API: completions usage, costs and organization users (ai_usage_apis.md section 3).
+"""OpenAI Administration API: completions usage, costs and organization users.
 
     GET /openai/v1/organization/usage/completions   daily buckets, has_more + next_page -> page
     GET /openai/v1/organization/costs               daily buckets in dollars, currency "usd"

@@ -1,4 +1,4 @@
-"""Zendesk Support: cursor-based incremental ticket export and users (kpi_apis.md 1A-1D)."""
+"""Zendesk Support: cursor-based incremental ticket export and users."""
 
 from __future__ import annotations
 

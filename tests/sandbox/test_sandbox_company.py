@@ -16,7 +16,7 @@ from sandbox.records import msgraph as graph_records
 from sandbox.records import zendesk as zendesk_records
 from sandbox.scenario import Scenario
 
-# Keys of a users-1-day record, copied from ai_usage_apis.md 1.2.
+# Keys of a users-1-day record, as GitHub documents the report.
 REPORT_KEYS = {
     "report_start_day", "report_end_day", "day", "enterprise_id", "organization_id", "user_id", "user_login",
     "user_initiated_interaction_count", "code_generation_activity_count", "code_acceptance_activity_count",
