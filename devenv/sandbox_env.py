@@ -105,6 +105,7 @@ def sandbox_session(scenario_name: str, settings: Settings, port: int = 0) -> It
     `port` 0 takes any free port (one-shot runs); a fixed port gives connections that stay valid across restarts.
     """
     from sandbox.company import generate_company
+    from sandbox.identity import write_identity_overrides
     from sandbox.scenario import load_scenario
     from sandbox.server import SandboxServer
 
@@ -116,8 +117,11 @@ def sandbox_session(scenario_name: str, settings: Settings, port: int = 0) -> It
             os.environ[f"AIRFLOW_CONN_{conn_id_for(source).upper()}"] = conn.to_env_value()
         catalog_path = settings.data_dir / "sandbox" / f"{scenario_name}_workflows.yml"
         write_catalog(catalog_path, sandbox_catalog(company))
+        # the accounts of this scenario's company that neither email nor the EMU rule link (the seed ships empty)
+        overrides_path = write_identity_overrides(
+            company, settings.data_dir / "sandbox" / f"{scenario_name}_identity_overrides.csv")
         print(f"sandbox '{scenario_name}' serving {len(company.people)} people at {server.base_url}", flush=True)
-        yield replace(settings, workflows_path=catalog_path)
+        yield replace(settings, workflows_path=catalog_path, extra_identity_overrides=overrides_path)
     finally:
         server.stop()
 

@@ -89,12 +89,19 @@ def ingest(source: str, conn: ConnectionConfig, settings: Settings, streams: lis
 def dbt_vars(settings: Settings) -> dict[str, Any]:
     workflows = load_catalog(settings.workflows_path)
     _check_catalog_teams(settings, workflows)
-    return {
+    variables: dict[str, Any] = {
         "landing_root": str(settings.landing_root),
         "min_group_size": settings.min_group_size,
         "min_identity_coverage": settings.min_identity_coverage,
         "workflows": workflows,
     }
+    if settings.extra_identity_overrides is not None:
+        if not settings.extra_identity_overrides.is_file():
+            raise StepFailed(f"extra identity overrides file {settings.extra_identity_overrides} does not exist; "
+                             "create it (columns source,source_user_id,email) or unset "
+                             "OUTCOMES_EXTRA_IDENTITY_OVERRIDES")
+        variables["extra_identity_overrides"] = str(settings.extra_identity_overrides.resolve())
+    return variables
 
 
 def _check_catalog_teams(settings: Settings, workflows: list[dict[str, Any]]) -> None:

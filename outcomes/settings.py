@@ -23,6 +23,8 @@ class Settings:
     min_group_size: int
     max_landing_age_hours: float
     min_identity_coverage: float
+    # A CSV of identity overrides read in addition to the dbt seed (same columns), or None.
+    extra_identity_overrides: Path | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -42,6 +44,7 @@ class Settings:
             max_landing_age_hours=float(env("OUTCOMES_MAX_LANDING_AGE_HOURS", "48")),
             # share of each source's activity that must resolve to a person for the gate to pass
             min_identity_coverage=float(env("OUTCOMES_MIN_IDENTITY_COVERAGE", "0.9")),
+            extra_identity_overrides=Path(extra) if (extra := env("OUTCOMES_EXTRA_IDENTITY_OVERRIDES")) else None,
         )
 
     def export(self) -> None:
@@ -59,3 +62,7 @@ class Settings:
                 "OUTCOMES_MIN_IDENTITY_COVERAGE": str(self.min_identity_coverage),
             }
         )
+        if self.extra_identity_overrides is not None:
+            os.environ["OUTCOMES_EXTRA_IDENTITY_OVERRIDES"] = str(self.extra_identity_overrides)
+        else:
+            os.environ.pop("OUTCOMES_EXTRA_IDENTITY_OVERRIDES", None)

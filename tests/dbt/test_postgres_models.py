@@ -86,12 +86,13 @@ def write_landing(root: Path) -> Path:
     return root
 
 
-def dbt_build(tmp: Path, target: str, env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+def dbt_build(tmp: Path, target: str, env: dict[str, str], *args: str,
+              extra_vars: dict | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **env}
     return subprocess.run(
         [str(DBT), "build", "--profiles-dir", str(PROJECT), "--project-dir", str(PROJECT), "--target", target,
          "--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs"),
-         "--vars", json.dumps({"workflows": fixture.WORKFLOWS}), *args],
+         "--vars", json.dumps({"workflows": fixture.WORKFLOWS, **(extra_vars or {})}), *args],
         cwd=PROJECT, env=env, capture_output=True, text=True, timeout=600,
     )
 
@@ -183,7 +184,11 @@ def duckdb_build(tmp_path_factory: pytest.TempPathFactory, pg_admin) -> Path:
     landing = write_landing(tmp / "landing")
     db = tmp / "warehouse" / "outcomes.duckdb"
     db.parent.mkdir()
-    result = dbt_build(tmp, "duckdb", {"OUTCOMES_LANDING_ROOT": str(landing), "OUTCOMES_WAREHOUSE_PATH": str(db)})
+    # the shipped overrides seed is empty: a second file links the Jira account that hides its email
+    overrides = tmp / "extra_identity_overrides.csv"
+    overrides.write_text(f"source,source_user_id,email\njira,{kpi.HIDDEN['accountId']},{outcome_marts.lab(1)[0]}\n")
+    result = dbt_build(tmp, "duckdb", {"OUTCOMES_LANDING_ROOT": str(landing), "OUTCOMES_WAREHOUSE_PATH": str(db)},
+                       extra_vars={"extra_identity_overrides": str(overrides)})
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     return tmp
 
@@ -302,7 +307,17 @@ def test_every_model_has_rows_to_compare(ddb):
              for table in [r[0] for r in ddb.execute(
                  "select table_name from information_schema.tables where table_schema = ?", [schema]).fetchall()]
              if ddb.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0] == 0]
-    assert not empty
+    # the customer's overrides seed ships empty; its rows reach the models through stg_identity_overrides
+    assert empty == ["seeds.identity_overrides"]
+
+
+def test_the_extra_overrides_file_links_an_account_nothing_else_can(ddb):
+    # the Jira account hides its email: only the file named by var extra_identity_overrides links it
+    rows = ddb.execute("""
+        select m.match_method, u.mail from intermediate.int_identity_map as m
+        join staging.stg_msgraph__users as u on u.user_id = m.person_key
+        where m.source = 'jira' and m.source_user_id = ?""", [kpi.HIDDEN["accountId"]]).fetchall()
+    assert rows == [("override", outcome_marts.lab(1)[0])]
 
 
 def test_everything_but_staging_builds_and_passes_on_postgres(duckdb_build, pg_build):

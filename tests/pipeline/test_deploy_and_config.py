@@ -77,13 +77,28 @@ def test_shipped_catalog_is_valid():
     assert load_catalog(ROOT / "workflows.yml")[0]["workflow"] == "support_ticket_resolution"
 
 
-def test_identity_overrides_seed_matches_the_default_scenario(company):
+def test_identity_overrides_seed_ships_empty():
+    # the organisation's file: the sandbox company's links come from the sandbox, not from the product
+    lines = (ROOT / "dbt_project" / "seeds" / "identity_overrides.csv").read_text().splitlines()
+    assert lines == ["source,source_user_id,email"]
+
+
+def test_sandbox_writes_the_overrides_of_its_own_company(company, tmp_path):
     import csv
 
-    with open(ROOT / "dbt_project" / "seeds" / "identity_overrides.csv", newline="") as fh:
-        shipped = {(r["source_user_id"], r["email"]) for r in csv.DictReader(fh)}
-    planted = {(r["source_user_id"], r["email"]) for r in identity_overrides(company)}
-    assert shipped == planted and len(planted) > 0
+    from sandbox.company import emu_login
+    from sandbox.identity import write_identity_overrides
+
+    path = write_identity_overrides(company, tmp_path / "overrides.csv")
+    with path.open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows == [{k: str(v) for k, v in r.items()} for r in identity_overrides(company)]
+    github = [r for r in rows if r["source"] == "github"]
+    # exactly the logins that break the EMU rule, each pointing at its owner
+    assert len(github) == company.truth["github_login_overrides"] > 0
+    email_of_login = {p["github_login"]: p["email"] for p in company.people if p["github_login"]}
+    assert all(email_of_login[r["source_user_id"]] == r["email"] for r in github)
+    assert all(r["source_user_id"] != emu_login(r["email"], "acme") for r in github)
 
 
 def test_catalog_team_must_have_people_in_the_directory(tmp_path):

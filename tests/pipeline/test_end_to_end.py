@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import duckdb
 import pytest
 
@@ -11,19 +9,8 @@ from outcomes.settings import Settings
 
 
 @pytest.fixture(scope="module")
-def pipeline(session_tmp):
-    from devenv.sandbox_env import sandbox_session
-    from outcomes.run import run_pipeline
-
-    data = session_tmp / "e2e-data"
-    settings = replace(Settings.from_env(), data_dir=data, landing_root=str(data / "landing"),
-                       state_root=str(data / "state"), warehouse_path=data / "warehouse" / "outcomes.duckdb",
-                       published_path=data / "warehouse" / "analytics.duckdb", gx_root=data / "gx",
-                       runs_dir=data / "runs")
-    with sandbox_session("default", settings) as on_sandbox:
-        result = run_pipeline(on_sandbox, quiet=True)
-    workflows = data / "sandbox" / "default_workflows.yml"
-    return result, replace(settings, workflows_path=workflows)
+def pipeline(default_pipeline):
+    return default_pipeline
 
 
 def _published(settings: Settings, table: str):

@@ -1,6 +1,7 @@
 -- One row per source account linked to a person (person_key = Microsoft Graph user id), by this
 -- precedence (metric definition v2, documented in the YAML):
---   1. override: the identity_overrides seed (source or GitHub namespace + account id or login -> mail);
+--   1. override: stg_identity_overrides, the seed plus any extra overrides file (source or GitHub
+--      namespace + account id or login -> mail);
 --   2. email: the account's email equals a directory mail or user principal name (case-insensitive);
 --   3. emu_login: GitHub accounts whose EMU login <handle>_<shortcode> has handle = mail local part with
 --      '.' -> '-', when exactly one person fits.
@@ -28,7 +29,7 @@ overrides as (
             as identity_namespace,
         lower(trim(source_user_id)) as source_user_id,
         lower(trim(email)) as email
-    from {{ ref('identity_overrides') }}
+    from {{ ref('stg_identity_overrides') }}
 
 ),
 
