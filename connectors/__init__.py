@@ -1,4 +1,4 @@
-"""Connectors: extract vendor records and land them unchanged (see DESIGN.md, "Landing zone")."""
+"""Connectors: extract vendor records and land them unchanged (the landing zone: connectors/landing.py)."""
 
 from __future__ import annotations
 

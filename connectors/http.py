@@ -38,7 +38,7 @@ class RetryPolicy:
     max_attempts: int = 6
     backoff_initial: float = 1.0
     backoff_max: float = 60.0
-    # A vendor asking for a longer pause than this is treated as an outage, not a rate limit.
+    # A longer Retry-After is cut to this, and the request is retried like any other (within max_attempts).
     max_retry_after: float = 900.0
     # GitHub's advice when a secondary limit gives neither retry-after nor reset.
     default_rate_limit_wait: float = 60.0
@@ -48,7 +48,6 @@ class RetryPolicy:
 class RequestStats:
     requests: int = 0
     retries: int = 0
-    waited_seconds: float = 0.0
 
 
 class _Transient(Exception):
@@ -209,7 +208,6 @@ class VendorHttpClient:
 
     def _sleep(self, seconds: float) -> None:
         self.stats.retries += 1
-        self.stats.waited_seconds += seconds
         self.sleep(seconds)
 
     def _log_retry(self, state: RetryCallState) -> None:

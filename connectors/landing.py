@@ -1,6 +1,6 @@
 """The landing zone: immutable batches of vendor records, exactly as the vendor sent them.
 
-Layout (DESIGN.md, "Landing zone"):
+Layout (the contract between connectors, the webhook receiver and dbt staging):
     <root>/source=<source>/stream=<stream>/date=<YYYY-MM-DD>/<batch_id>.jsonl.gz
     <root>/source=<source>/stream=<stream>/date=<YYYY-MM-DD>/<batch_id>.manifest.json
 

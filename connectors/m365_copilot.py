@@ -11,8 +11,8 @@ a daily fact table, so history comes from landing one snapshot per refresh date 
 (reportRefreshDate, userPrincipalName)); the state is the last refresh date landed and a snapshot already
 landed is skipped. With backfill_days = N the days before the latest snapshot that are missing (the last
 N-1 on a first run) are fetched one call per day from the beta
-`getMicrosoft365CopilotUsageUserDetailByDate(date=YYYY-MM-DD)` function, whose parameters the reference marks
-as unconfirmed; keep N at 0 against a real tenant until that is verified.
+`getMicrosoft365CopilotUsageUserDetailByDate(date=YYYY-MM-DD)` function, whose parameters Microsoft documents
+only for the beta endpoint and may change; keep N at 0 against a real tenant until that is verified.
 """
 
 from __future__ import annotations

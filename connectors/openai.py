@@ -8,7 +8,7 @@ partial and costs settle late; default 3).
 Usage and costs are daily UTC buckets (`bucket_width=1d`), landed one bucket per record exactly as sent
 (primary key `start_time`); a bucket without usage has `results: []`. Only complete days are requested
 (`end_time` = today 00:00 UTC), so a run never lands a half day. The users list is the identity source
-for usage `user_id`s; the reference marks `GET /v1/organization/users` as unconfirmed for this purpose.
+for usage `user_id`s; OpenAI does not document that `GET /v1/organization/users` lists every usage user.
 """
 
 from __future__ import annotations

@@ -4,62 +4,123 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
+from typing import Any
 
+from connectors import sources
 from connectors.config import ConnectionConfig
-from outcomes.catalog import write_catalog
+from outcomes.catalog import KPIS, write_catalog
 from outcomes.pipeline import conn_id_for
 from outcomes.settings import Settings
 
+# How each source reaches its simulator: (host, login, password, extra) from the running server, the company
+# and `start`, the first day the first sync reads. One entry per source in connectors.sources().
+SandboxConnection = Callable[[Any, Any, date], tuple[str, str | None, str | None, dict[str, Any]]]
+SANDBOX_CONNECTIONS: dict[str, SandboxConnection] = {}
 
-def sandbox_connections(server, company) -> dict[str, ConnectionConfig]:
+
+def _sandbox_connection(source: str) -> Callable[[SandboxConnection], SandboxConnection]:
+    def register(make: SandboxConnection) -> SandboxConnection:
+        SANDBOX_CONNECTIONS[source] = make
+        return make
+
+    return register
+
+
+def _days_since(start: date) -> int:
+    return (date.today() - start).days
+
+
+@_sandbox_connection("msgraph")
+def _msgraph(server, company, start):
     from sandbox import credentials as cred
 
-    sc = company.scenario.company
-    start: date = company.truth["start_date"]
-    return {
-        "msgraph": ConnectionConfig(
-            conn_id_for("msgraph"), server.graph_url, cred.MS_CLIENT_ID, cred.MS_CLIENT_SECRET,
-            {"tenant_id": sc.tenant_id, "login_url": server.login_url},
-        ),
-        "github_copilot": ConnectionConfig(
-            conn_id_for("github_copilot"), server.github_url, None, cred.GITHUB_TOKEN,
-            {"org": sc.github_org, "start_date": start.isoformat()},
-        ),
-        "zendesk": ConnectionConfig(
-            conn_id_for("zendesk"), server.zendesk_url, cred.ZENDESK_EMAIL, cred.ZENDESK_API_TOKEN,
-            {"start_days_ago": (date.today() - start).days + 2},
-        ),
-        "m365_copilot": ConnectionConfig(
-            conn_id_for("m365_copilot"), server.graph_url, cred.MS_CLIENT_ID, cred.MS_CLIENT_SECRET,
-            # daily snapshots for the whole window on the first run (real tenants start at 0)
-            {"tenant_id": sc.tenant_id, "login_url": server.login_url, "graph_root": server.graph_root_url,
-             "backfill_days": company.days},
-        ),
-        "openai": ConnectionConfig(
-            conn_id_for("openai"), server.openai_url, None, cred.OPENAI_ADMIN_KEY, {"start_date": start.isoformat()},
-        ),
-        "anthropic": ConnectionConfig(
-            conn_id_for("anthropic"), server.anthropic_url, None, cred.ANTHROPIC_ADMIN_KEY,
-            {"start_date": start.isoformat()},
-        ),
-        "jira": ConnectionConfig(
-            conn_id_for("jira"), server.jira_url, cred.JIRA_EMAIL, cred.JIRA_API_TOKEN,
-            {"start_days_ago": (date.today() - start).days + 62},  # issues created up to 60 days early
-        ),
-        "github": ConnectionConfig(
-            conn_id_for("github"), server.github_url, None, cred.GITHUB_TOKEN,
-            # reviews cost one call per pull request: the first sync reads the last 30 days only
-            {"org": sc.github_org, "start_days_ago": (date.today() - start).days + 2, "reviews_start_days_ago": 30},
-        ),
-        "harvest": ConnectionConfig(
-            conn_id_for("harvest"), server.harvest_url, cred.HARVEST_EMAIL, cred.HARVEST_TOKEN,
-            {"account_id": cred.HARVEST_ACCOUNT_ID, "start_days_ago": (date.today() - start).days + 2},
-        ),
-    }
+    return (server.graph_url, cred.MS_CLIENT_ID, cred.MS_CLIENT_SECRET,
+            {"tenant_id": company.scenario.company.tenant_id, "login_url": server.login_url})
+
+
+@_sandbox_connection("github_copilot")
+def _github_copilot(server, company, start):
+    from sandbox import credentials as cred
+
+    return (server.github_url, None, cred.GITHUB_TOKEN,
+            {"org": company.scenario.company.github_org, "start_date": start.isoformat()})
+
+
+@_sandbox_connection("zendesk")
+def _zendesk(server, company, start):
+    from sandbox import credentials as cred
+
+    return server.zendesk_url, cred.ZENDESK_EMAIL, cred.ZENDESK_API_TOKEN, {"start_days_ago": _days_since(start) + 2}
+
+
+@_sandbox_connection("m365_copilot")
+def _m365_copilot(server, company, start):
+    from sandbox import credentials as cred
+
+    # daily snapshots for the whole window on the first run (real tenants start at 0)
+    backfill = company.days - (start - company.truth["start_date"]).days
+    return (server.graph_url, cred.MS_CLIENT_ID, cred.MS_CLIENT_SECRET,
+            {"tenant_id": company.scenario.company.tenant_id, "login_url": server.login_url,
+             "graph_root": server.graph_root_url, "backfill_days": backfill})
+
+
+@_sandbox_connection("openai")
+def _openai(server, company, start):
+    from sandbox import credentials as cred
+
+    return server.openai_url, None, cred.OPENAI_ADMIN_KEY, {"start_date": start.isoformat()}
+
+
+@_sandbox_connection("anthropic")
+def _anthropic(server, company, start):
+    from sandbox import credentials as cred
+
+    return server.anthropic_url, None, cred.ANTHROPIC_ADMIN_KEY, {"start_date": start.isoformat()}
+
+
+@_sandbox_connection("jira")
+def _jira(server, company, start):
+    from sandbox import credentials as cred
+
+    # issues are created up to 60 days before the window
+    return server.jira_url, cred.JIRA_EMAIL, cred.JIRA_API_TOKEN, {"start_days_ago": _days_since(start) + 62}
+
+
+@_sandbox_connection("github")
+def _github(server, company, start):
+    from sandbox import credentials as cred
+
+    # reviews cost one call per pull request: the first sync reads the last 30 days only
+    return (server.github_url, None, cred.GITHUB_TOKEN,
+            {"org": company.scenario.company.github_org, "start_days_ago": _days_since(start) + 2,
+             "reviews_start_days_ago": min(30, _days_since(start) + 2)})
+
+
+@_sandbox_connection("harvest")
+def _harvest(server, company, start):
+    from sandbox import credentials as cred
+
+    return (server.harvest_url, cred.HARVEST_EMAIL, cred.HARVEST_TOKEN,
+            {"account_id": cred.HARVEST_ACCOUNT_ID, "start_days_ago": _days_since(start) + 2})
+
+
+def sandbox_connections(server, company, start: date | None = None) -> dict[str, ConnectionConfig]:
+    """A connection to the running sandbox for every registered source. `start` (default: the scenario's
+    first day) shortens the first sync's window, for quick checks."""
+    start = start or company.truth["start_date"]
+    missing = sorted(set(sources()) - set(SANDBOX_CONNECTIONS))
+    if missing:
+        raise RuntimeError(f"no sandbox connection for source(s) {missing}: add one to devenv/sandbox_env.py "
+                           "(@_sandbox_connection), pointing at the source's simulator")
+    connections = {}
+    for source in sources():
+        host, login, password, extra = SANDBOX_CONNECTIONS[source](server, company, start)
+        connections[source] = ConnectionConfig(conn_id_for(source), host, login, password, extra)
+    return connections
 
 
 def sandbox_catalog(company) -> list[dict]:
@@ -79,8 +140,7 @@ def sandbox_catalog(company) -> list[dict]:
             "target_pct": -15,
         }
     ]
-    kpi_of_source = {"github": "github_pr_merge_hours", "jira": "jira_cycle_time_hours",
-                     "harvest": "harvest_task_hours"}
+    kpi_of_source = {spec["source"]: kpi for kpi, spec in KPIS.items()}
     for key, effect in truth["kpi_effects"].items():
         catalog.append({
             "workflow": key,

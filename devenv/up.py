@@ -19,6 +19,7 @@ from pathlib import Path
 
 import requests
 
+from connectors.webhooks.vendors import VENDORS
 from outcomes.settings import PROJECT_ROOT, Settings
 
 
@@ -119,9 +120,9 @@ def up(scenario: str | None, airflow_port: int, webhook_port: int, ready_timeout
             _wait_for(f"{airflow_url}/api/v2/version", "airflow standalone", procs[0], airflow_log, ready_timeout)
             password = json.loads(passwords.read_text()).get("admin") if passwords.exists() else "(see log)"
             print(f"\nAirflow UI      {airflow_url}   user admin, password {password} ({passwords})")
-            print(f"Webhooks        {webhook_url}/webhooks/github   (pull_request, X-Hub-Signature-256)")
-            print(f"                {webhook_url}/webhooks/zendesk  (ticket events, X-Zendesk-Webhook-Signature)")
-            print(f"                {webhook_url}/webhooks/jira     (jira:issue_*, X-Hub-Signature)")
+            for i, vendor in enumerate(VENDORS.values()):
+                label = "Webhooks" if i == 0 else ""
+                print(f"{label:<16}{webhook_url}/webhooks/{vendor.name:<8} {vendor.description}")
             print(f"Receiver health {webhook_url}/healthz")
             print(f"Published       {settings.published_path}")
             if scenario is not None:

@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 
+from connectors import sources
 from outcomes.settings import Settings
 
 
@@ -33,7 +34,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def cmd_transform(args: argparse.Namespace) -> int:
     from outcomes.pipeline import transform
 
-    print(json.dumps(transform(Settings.from_env(), target=args.target), indent=2))
+    print(json.dumps(transform(Settings.from_env()), indent=2))
     return 0
 
 
@@ -88,13 +89,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("ingest", help="land one source's streams (credentials from AIRFLOW_CONN_OUTCOMES_<SOURCE>)")
-    p.add_argument("source", choices=["msgraph", "github_copilot", "zendesk"])
+    p.add_argument("source", choices=list(sources()))
     p.add_argument("--stream", action="append", help="only this stream (repeatable)")
     p.set_defaults(func=cmd_ingest)
 
-    p = sub.add_parser("transform", help="one dbt build over the landing zone")
-    p.add_argument("--target", default="duckdb", choices=["duckdb", "postgres"])
-    p.set_defaults(func=cmd_transform)
+    sub.add_parser("transform", help="one dbt build over the landing zone (DuckDB warehouse)").set_defaults(
+        func=cmd_transform
+    )
 
     sub.add_parser("gate", help="Great Expectations checks over the warehouse; Data Docs").set_defaults(func=cmd_gate)
     sub.add_parser("publish", help="publish the marts to analytics.duckdb (after a passing gate)").set_defaults(

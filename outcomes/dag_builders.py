@@ -57,6 +57,13 @@ def build_ingest_dag(source: str, schedule: str = "@hourly"):
     return ingest()
 
 
+def build_ingest_dags(schedule: str = "@hourly") -> dict:
+    """`ingest_<source>` for every source in the registry (connectors.sources()), by DAG id."""
+    from connectors import sources
+
+    return {f"ingest_{source}": build_ingest_dag(source, schedule) for source in sources()}
+
+
 def transform_schedule():
     """Any polled stream or any webhook stream landing a batch (AssetAny)."""
     from connectors.webhooks import webhook_streams

@@ -151,15 +151,19 @@ def freeze_landing(settings: Settings) -> Path:
     return snapshot
 
 
-def transform(settings: Settings, target: str = "duckdb", select: str | None = None) -> dict[str, Any]:
-    """One `dbt build` process: the warehouse has one writer (DESIGN: "One DuckDB writer")."""
+def transform(settings: Settings, select: str | None = None) -> dict[str, Any]:
+    """One `dbt build` process: the warehouse has one writer (one DuckDB writing process per file).
+
+    The target is DuckDB: staging reads the landing files with DuckDB's file functions. The intermediate and
+    mart models use cross-database macros only and also build on PostgreSQL (tests/dbt).
+    """
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     project = settings.dbt_project_dir
     target_dir = settings.data_dir / "dbt" / "target"
     variables = {**dbt_vars(settings), "landing_snapshot": str(freeze_landing(settings))}
     cmd = [
         dbt_executable(), "build", "--project-dir", str(project), "--profiles-dir", str(project),
-        "--target", target, "--target-path", str(target_dir), "--vars", json.dumps(variables),
+        "--target", "duckdb", "--target-path", str(target_dir), "--vars", json.dumps(variables),
     ]
     if select:
         cmd += ["--select", select]

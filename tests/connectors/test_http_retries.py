@@ -22,6 +22,13 @@ def test_retry_after_seconds_is_honoured_then_request_succeeds(sandbox, connecti
     assert statuses == [429, 429, 200]
 
 
+def test_a_retry_after_beyond_the_cap_is_cut_to_the_cap_and_retried(sandbox, connections, no_sleep):
+    sandbox.add_fault("zendesk", "status", path_contains="/api/v2/users", status=429, retry_after=7200, times=1)
+    client = zendesk.make_client(connections["zendesk"], sleep=no_sleep, retry=RetryPolicy(max_retry_after=900))
+    assert len(client.get_json("api/v2/users", params={"page[size]": 100})["users"]) > 0
+    assert no_sleep.waits == [900.0]
+
+
 def test_5xx_burst_without_retry_after_backs_off_exponentially(sandbox, connections, no_sleep):
     sandbox.add_fault("github", "status", path_contains=SEATS, status=502, times=3)
     client = github_copilot.make_client(connections["github_copilot"], sleep=no_sleep,

@@ -1,6 +1,6 @@
 """Write a small, hand-made landing zone for the dbt tests.
 
-Records are vendor-shaped: the examples from shared/reference (GitHub Copilot users-1-day and seats,
+Records are vendor-shaped: the vendors' documented examples (GitHub Copilot users-1-day and seats,
 Zendesk tickets with metric_set, Zendesk users, Microsoft Graph users with $expand=manager) are landed
 unchanged, plus copies with overridden values for a tiny Support team whose numbers are chosen so that
 the workflow effect can be computed by hand (see EXPECTED_SUPPORT_EFFECT).
@@ -23,7 +23,7 @@ import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-# --- reference examples, unchanged -------------------------------------------------------------
+# --- documented examples, unchanged -------------------------------------------------------------
 COPILOT_USER_DAY_EXAMPLE = {
     "report_start_day": "2025-09-04", "report_end_day": "2025-10-01", "day": "2025-10-01",
     "enterprise_id": "1", "organization_id": "42", "user_id": 1, "user_login": "login1",

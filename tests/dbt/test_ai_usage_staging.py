@@ -1,6 +1,6 @@
 """Microsoft 365 Copilot, OpenAI and Anthropic: landing suites and dbt models on the vendors' own examples.
 
-The documented example payloads (shared/reference/ai_usage_apis.md sections 2-4) are copied unchanged, landed
+The vendors' documented example payloads (Microsoft Graph, OpenAI, Anthropic API docs) are copied unchanged, landed
 beside a few hand-made records, and built once with dbt (only these sources' staging and contract models).
 Every expected value below is computed by hand from the payloads.
 """
@@ -33,7 +33,7 @@ MODELS = [
     "int_accounts__m365_copilot", "int_accounts__openai", "int_accounts__anthropic",
 ]
 
-# --- reference examples, unchanged --------------------------------------------------------------------
+# --- documented examples, unchanged --------------------------------------------------------------------
 M365_EXAMPLE = {"value": [{"reportRefreshDate": "2025-08-20", "userPrincipalName": "DC8C64D6EC3A3AA17481D7E5EB5B68A6",
   "displayName": "C65E8D8AFA0DAB9639EDFAAEA94AFE66", "lastActivityDate": "2025-08-20",
   "copilotChatLastActivityDate": "2025-08-16", "microsoftTeamsCopilotLastActivityDate": "2025-08-20",

@@ -1,14 +1,14 @@
-"""KPI sources through dbt: the reference examples, landed unchanged, give hand-computed staging and contract rows.
+"""KPI sources through dbt: documented examples, landed unchanged, give hand-computed staging and contract rows.
 
 A small landing zone (Jira, GitHub pull requests, Harvest) is written here and dbt builds only the KPI
 staging and contract models on it, once for the module. Hand-computed values:
-- ENG-42 (reference example): To Do -> In Progress 2024-05-02 08:00:00Z, -> Done 2024-05-03 16:20:11Z:
+- ENG-42 (documented example): To Do -> In Progress 2024-05-02 08:00:00Z, -> Done 2024-05-03 16:20:11Z:
   32 h 20 min 11 s = 32.336389 h.
 - ENG-43: In Progress at 2024-05-06T11:00+0200 (09:00Z), In Review 15:00Z (still in progress), Done
   2024-05-07 11:30Z, reopened 2024-05-09 10:00Z, Done again 18:00Z: the first cycle, 26.5 h.
 - ENG-44: in progress in the first batch, done in the second: the later batch wins (12 h).
-- PR 1347 (reference example): opened 2024-05-01 09:00Z, merged 2024-05-03 11:59Z: 50.983333 h.
-- Harvest entry 636709355 (reference example): 1.5 h of "First-draft report"; an edit re-landed later
+- PR 1347 (documented example): opened 2024-05-01 09:00Z, merged 2024-05-03 11:59Z: 50.983333 h.
+- Harvest entry 636709355 (documented example): 1.5 h of "First-draft report"; an edit re-landed later
   (2.25 h) wins; a running timer is left out.
 """
 
@@ -41,7 +41,7 @@ MODELS = (
 CONTRACT_COLUMNS = ["kpi", "source", "source_user_id", "item_id", "item_date", "kpi_value", "task"]
 ACCOUNT_COLUMNS = ["source", "source_user_id", "source_login", "email"]
 
-# --- reference examples (shared/reference/kpi_apis.md §2A, §3A, §5A), unchanged -------------------------
+# --- the vendors' documented examples (Jira, GitHub, Harvest API docs), unchanged ------------------------
 JIRA_ISSUE_EXAMPLE = {
     "id": "10042", "key": "ENG-42", "self": "https://acme.atlassian.net/rest/api/3/issue/10042",
     "fields": {

@@ -8,7 +8,7 @@ import pytest
 
 from connectors import github_copilot, msgraph, zendesk
 
-# Zendesk's documented cursor-export ticket with its metric_set (reference kpi_apis.md §1A/§1B), unchanged.
+# Zendesk's documented cursor-export ticket with its metric_set (Zendesk API docs), unchanged.
 ZENDESK_TICKET = {
     "id": 35436, "url": "https://acme.zendesk.com/api/v2/tickets/35436.json",
     "created_at": "2024-05-01T09:00:00Z", "updated_at": "2024-05-02T10:30:00Z",
@@ -24,7 +24,7 @@ ZENDESK_TICKET = {
                    "first_resolution_time_in_minutes": {"calendar": 1530, "business": 480},
                    "full_resolution_time_in_minutes": {"calendar": 1530, "business": 480}},
 }
-# GitHub's documented users-1-day record (reference ai_usage_apis.md §1.2), trimmed of breakdown arrays.
+# GitHub's documented users-1-day record (GitHub's Copilot usage metrics API docs), trimmed of breakdown arrays.
 COPILOT_DAY = {
     "report_start_day": "2025-09-04", "report_end_day": "2025-10-01", "day": "2025-10-01",
     "enterprise_id": "1", "organization_id": "42", "user_id": 1, "user_login": "login1",
@@ -33,7 +33,7 @@ COPILOT_DAY = {
     "used_agent": False, "used_chat": False, "used_cli": True,
     "totals_by_ide": [], "totals_by_feature": [], "etl_id": "green", "day_partition": "2025-10-01",
 }
-# Microsoft Graph user with an expanded manager (reference kpi_apis.md §6B field list).
+# Microsoft Graph user with an expanded manager (Microsoft Graph user resource, $expand=manager).
 GRAPH_USER = {"id": "87d349ed-44d7-43e1-9a83-5f2406dee5bd", "displayName": "Ana Lopez", "mail": "ana@acme.example",
               "userPrincipalName": "ana@acme.example", "jobTitle": "Senior Engineer", "department": "Engineering",
               "employeeId": "1042", "accountEnabled": True,

@@ -7,27 +7,13 @@ import os
 import subprocess
 import sys
 
-from tests_support import ROOT
+from tests_support import ROOT, SOURCE_STREAMS
 
 
 def _dagbag():
     from airflow.models import DagBag
 
     return DagBag(dag_folder=str(ROOT / "dags"))
-
-
-# The documented sources and streams (README), one ingest DAG per source and one Asset per stream.
-SOURCE_STREAMS = {
-    "msgraph": ["users"],
-    "github_copilot": ["users_daily", "seats"],
-    "zendesk": ["tickets", "users"],
-    "m365_copilot": ["usage_user_detail"],
-    "openai": ["usage_completions", "costs", "users"],
-    "anthropic": ["claude_code", "cost_report"],
-    "jira": ["issues", "users", "statuses"],
-    "github": ["pull_requests", "pull_request_reviews"],
-    "harvest": ["time_entries", "users"],
-}
 
 
 def test_every_dag_imports_without_error():
