@@ -25,6 +25,7 @@ from connectors.landing import LandingZone
 from connectors.runner import land_stream
 from connectors.state import StateStore
 from outcomes.catalog import check_teams, load_catalog
+from outcomes.dbt_models import dbt_model_vars
 from outcomes.settings import Settings
 
 log = logging.getLogger("outcomes.pipeline")
@@ -89,12 +90,13 @@ def ingest(source: str, conn: ConnectionConfig, settings: Settings, streams: lis
 def dbt_vars(settings: Settings) -> dict[str, Any]:
     workflows = load_catalog(settings.workflows_path)
     _check_catalog_teams(settings, workflows)
-    return {
-        "landing_root": str(settings.landing_root),
-        "min_group_size": settings.min_group_size,
-        "min_identity_coverage": settings.min_identity_coverage,
-        "workflows": workflows,
-    }
+    return dbt_model_vars(
+        settings.dbt_project_dir,
+        landing_root=str(settings.landing_root),
+        min_group_size=settings.min_group_size,
+        min_identity_coverage=settings.min_identity_coverage,
+        workflows=workflows,
+    )
 
 
 def _check_catalog_teams(settings: Settings, workflows: list[dict[str, Any]]) -> None:
