@@ -1,9 +1,13 @@
-"""A new contract model joins the unions by its name alone: no list in any model names the sources.
+"""What dbt gets from the pipeline through --vars: the project's model names and the workflow catalog.
 
-A copy of the project gets throwaway contract models (`int_accounts__throwaway`, `int_ai_user_days__throwaway`,
+A new contract model joins the unions by its name alone: no list in any model names the sources. A copy of
+the project gets throwaway contract models (`int_accounts__throwaway`, `int_ai_user_days__throwaway`,
 `int_kpi_items__throwaway`, `int_ai_spend_daily__throwaway`); nothing else in the copy changes. The build of
 the identity models on an empty landing zone must then hold exactly the throwaway rows, and dbt's lineage
 must put each throwaway model upstream of every model that unions its kind.
+
+The workflow catalog has one source, workflows.yml validated by outcomes.catalog: dbt_project.yml keeps
+none, and dbt refuses to build without it.
 """
 
 from __future__ import annotations
@@ -17,7 +21,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
+from outcomes.catalog import load_catalog
 from outcomes.dbt_models import dbt_model_vars, model_names
 
 REPO = Path(__file__).resolve().parents[2]
@@ -79,8 +85,9 @@ def dbt(project: Path, *args: str, variables: dict | None = None,
 
 @pytest.fixture(scope="module")
 def warehouse(project: Path):
-    result = dbt(project, "build", "--select", "+int_source_activity", "--resource-type", "model", "--resource-type",
-                 "seed", variables=dbt_model_vars(project))
+    workflows = load_catalog(REPO / "workflows.yml")
+    result = dbt(project, "build", "--select", "+int_source_activity", "stg_catalog__workflows", "--resource-type",
+                 "model", "--resource-type", "seed", variables=dbt_model_vars(project, workflows=workflows))
     assert result.returncode == 0, result.stdout[-4000:]
     con = duckdb.connect(str(project.parent / "outcomes.duckdb"), read_only=True)
     yield con
@@ -115,25 +122,41 @@ def test_new_user_days_and_kpi_items_count_as_activity(warehouse):
     ]
 
 
-def test_lineage_puts_each_new_contract_model_upstream_of_its_unions(project):
-    unions = sorted(set().union(*UNIONS.values()))
-    result = dbt(project, "ls", "--resource-type", "model", "--output", "json", "--output-keys", "name depends_on",
-                 "--select", *unions, variables=dbt_model_vars(project))
-    assert result.returncode == 0, result.stdout[-2000:]
-    parents = {}
-    for line in result.stdout.splitlines():
-        if line.startswith("{"):
-            node = json.loads(line)
-            parents[node["name"]] = {uid.split(".")[-1] for uid in node["depends_on"]["nodes"]}
-    assert set(parents) == set(unions)
+def test_lineage_puts_each_new_contract_model_upstream_of_its_unions(project, warehouse):
+    # the manifest of the build above: dbt's own record of each model's parents
+    nodes = json.loads((project.parent / "target" / "manifest.json").read_text())["nodes"].values()
+    parents = {node["name"]: {uid.split(".")[-1] for uid in node["depends_on"]["nodes"]}
+               for node in nodes if node["resource_type"] == "model"}
     for name, consumers in UNIONS.items():
         for union in consumers:
             assert name in parents[union], (name, union)
 
 
-def test_a_build_without_the_model_names_is_refused_with_the_fix(project):
-    result = dbt(project, "run", "--select", "int_source_accounts", warehouse="refused.duckdb")
+def test_a_build_without_the_vars_is_refused_with_the_fix(project):
+    result = dbt(project, "run", "--select", "int_source_accounts", "stg_catalog__workflows",
+                 warehouse="refused.duckdb")
     assert result.returncode != 0
     out = " ".join(result.stdout.split())
     assert "int_source_accounts unions every int_accounts__* model" in out
     assert "int_accounts__throwaway" in out and "model_names" in out
+    assert "var 'workflows' is not set" in out and "workflows.yml" in out
+
+
+def test_dbt_project_keeps_no_catalog_of_its_own():
+    project_vars = yaml.safe_load((REPO / "dbt_project" / "dbt_project.yml").read_text())["vars"]
+    assert "workflows" not in project_vars
+
+
+def test_the_shipped_catalog_reaches_dbt_with_every_option_filled(warehouse):
+    rows = warehouse.execute(
+        "select workflow, team, kpi, task, redesigned_on, baseline_days, cohort_days, post_days, min_items, "
+        "target_pct from staging.stg_catalog__workflows order by workflow"
+    ).fetchall()
+    # workflows.yml as written, its unset options at the catalog's defaults (84/28/84 days, 5 items)
+    assert [(r[0], r[1], r[2], r[3], str(r[4]), *r[5:9], float(r[9])) for r in rows] == [
+        ("first_draft_report", "Finance", "harvest_task_hours", "First-draft report", "2026-06-01",
+         84, 28, 84, 3, -50.0),
+        ("pr_time_to_merge", "Engineering", "github_pr_merge_hours", None, "2026-06-01", 84, 28, 84, 5, -15.0),
+        ("support_ticket_resolution", "Support", "zendesk_resolution_hours", None, "2026-06-01",
+         84, 28, 84, 5, -15.0),
+    ]
