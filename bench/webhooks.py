@@ -3,14 +3,16 @@
     python -m bench.webhooks [--events 20] [--interval 3] [--burst 1000]
 
 1. Latency: sends signed sandbox events one at a time and times each from the receiver's acknowledgement to
-   the moment the published warehouse (analytics.duckdb, mart_webhook_events_daily) counts it; prints p50/p95.
-2. Burst: sends N signed events as fast as the client can, prints the events/second accepted, then checks that
-   every one landed exactly once and that the published mart counts each exactly once.
+   the moment the published warehouse (analytics.duckdb) is built from the landing batch that holds it (its
+   `_publication.landed_through` reaches that batch); prints p50/p95.
+2. Burst: sends N signed events as fast as the client can, prints the events/second accepted, checks that
+   every one landed exactly once, and times until the published warehouse includes all of them.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -27,21 +29,47 @@ from outcomes.settings import Settings
 VENDORS = ("github", "zendesk", "jira")
 
 
-def published_deliveries(path) -> Counter:
-    """Deliveries per source in the published mart; empty if it is not published yet."""
+def published_through(path) -> dict[str, str]:
+    """The newest landing batch per stream ("<source>/<stream>") the published warehouse was built from."""
     import duckdb
 
     try:
         con = duckdb.connect(str(path), read_only=True)
     except (duckdb.IOException, duckdb.CatalogException):
-        return Counter()
+        return {}
     try:
-        rows = con.execute("select source, sum(deliveries) from mart_webhook_events_daily group by 1").fetchall()
-    except duckdb.CatalogException:
-        return Counter()
+        row = con.execute("select landed_through from _publication").fetchone()
+    except (duckdb.CatalogException, duckdb.BinderException):
+        return {}
     finally:
         con.close()
-    return Counter({source: int(n) for source, n in rows})
+    return json.loads(row[0]) if row and row[0] else {}
+
+
+class LandedBatches:
+    """Which landing batch holds each delivery of one webhook stream; each new batch is read once."""
+
+    def __init__(self, settings: Settings, vendor: str):
+        from connectors.landing import LandingZone
+        from connectors.webhooks.vendors import VENDORS as CONTRACTS
+
+        self.zone = LandingZone(settings.landing_root)
+        self.contract = CONTRACTS[vendor]
+        self.read = {m.batch_id for m in self._manifests()}  # batches from before the run hold none of ours
+        self.batch_of: dict[str, str] = {}
+        self.copies: Counter = Counter()
+
+    def _manifests(self):
+        return self.zone.manifests(self.contract.source, self.contract.stream)
+
+    def refresh(self) -> None:
+        for manifest in self._manifests():
+            if manifest.batch_id in self.read:
+                continue
+            self.read.add(manifest.batch_id)
+            for record in self.zone.read_batch(manifest):
+                self.batch_of.setdefault(record["delivery_id"], manifest.batch_id)
+                self.copies[record["delivery_id"]] += 1
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -58,9 +86,10 @@ def _event(vendor: str, n: int, run: str):
     return body, headers, payload["id"] if vendor == "zendesk" else delivery
 
 
-def latency(url: str, published, events: int, interval: float, timeout: float, run: str, vendor: str) -> list[float]:
-    base = published_deliveries(published)[vendor]
-    acked: list[float] = []
+def latency(url: str, settings: Settings, events: int, interval: float, timeout: float, run: str,
+            vendor: str) -> list[float]:
+    landed = LandedBatches(settings, vendor)
+    acked: list[tuple[float, str]] = []
     visible: list[float] = []
     session = requests.Session()
     next_send = time.monotonic()
@@ -68,30 +97,31 @@ def latency(url: str, published, events: int, interval: float, timeout: float, r
     while len(visible) < events:
         now = time.monotonic()
         if len(acked) < events and now >= next_send:
-            body, headers, _ = _event(vendor, len(acked) + 1 + int(time.time()) % 10_000_000 * 100, run)
+            body, headers, delivery = _event(vendor, len(acked) + 1 + int(time.time()) % 10_000_000 * 100, run)
             resp = session.post(f"{url}/webhooks/{vendor}", data=body, headers=headers, timeout=30)
             if resp.status_code != 202:
                 raise RuntimeError(f"receiver answered {resp.status_code}: {resp.text}")
-            acked.append(time.monotonic())
+            acked.append((time.monotonic(), delivery))
             next_send += interval
             if len(acked) == events:
                 deadline = time.monotonic() + timeout
-        seen = published_deliveries(published)[vendor] - base
-        while len(visible) < min(seen, len(acked)):
+        landed.refresh()
+        through = published_through(settings.published_path).get(landed.contract.key, "")
+        while len(visible) < len(acked):
+            sent, delivery = acked[len(visible)]
+            batch = landed.batch_of.get(delivery)
+            if batch is None or batch > through:
+                break
             visible.append(time.monotonic())
-            k = len(visible)
-            print(f"  event {k:>3}: published after {visible[-1] - acked[k - 1]:6.1f} s", flush=True)
+            print(f"  event {len(visible):>3}: published after {visible[-1] - sent:6.1f} s", flush=True)
         if deadline and time.monotonic() > deadline:
             raise RuntimeError(f"only {len(visible)} of {events} events were published within {timeout:.0f} s")
         time.sleep(0.25)
-    return [v - a for v, a in zip(visible, acked, strict=True)]
+    return [v - a for v, (a, _) in zip(visible, acked, strict=True)]
 
 
 def burst(url: str, settings: Settings, n: int, timeout: float, run: str) -> None:
-    from connectors.landing import LandingZone
-    from connectors.webhooks.vendors import VENDORS as CONTRACTS
-
-    base = published_deliveries(settings.published_path)
+    landed = {v: LandedBatches(settings, v) for v in VENDORS}
     prepared = [(VENDORS[i % 3], *_event(VENDORS[i % 3], 5_000_000 + i, run)) for i in range(n)]
     sent_ids = {v: {d for vv, _, _, d in prepared if vv == v} for v in VENDORS}
     local = __import__("threading").local()
@@ -112,30 +142,32 @@ def burst(url: str, settings: Settings, n: int, timeout: float, run: str) -> Non
     health = requests.get(f"{url}/healthz", timeout=10).json()
     print(f"receiver still answering: accepted={health['accepted']} fsyncs={health['fsyncs']}")
 
-    want = Counter({v: len(ids) for v, ids in sent_ids.items()})
     deadline = time.monotonic() + timeout
     while True:
-        got = published_deliveries(settings.published_path) - base
-        if all(got[v] >= want[v] for v in VENDORS) or time.monotonic() > deadline:
+        through = published_through(settings.published_path)
+        published = {}
+        for v in VENDORS:
+            landed[v].refresh()
+            batches = [landed[v].batch_of.get(d) for d in sent_ids[v]]
+            published[v] = sum(1 for b in batches if b is not None and b <= through.get(landed[v].contract.key, ""))
+        if all(published[v] == len(sent_ids[v]) for v in VENDORS) or time.monotonic() > deadline:
             break
         time.sleep(1)
-    print(f"published after {time.monotonic() - started:.1f} s: {dict(got)} (sent {dict(want)})")
+    print(f"published after {time.monotonic() - started:.1f} s: {published} (sent "
+          f"{ {v: len(ids) for v, ids in sent_ids.items()} })")
 
-    zone = LandingZone(settings.landing_root)
     problems = []
     for v in VENDORS:
-        contract = CONTRACTS[v]
-        landed = Counter(r["delivery_id"] for m in zone.manifests(contract.source, contract.stream)
-                         for r in zone.read_batch(m) if r["delivery_id"] in sent_ids[v])
-        lost = len(sent_ids[v] - set(landed))
-        duplicated = sum(c - 1 for c in landed.values())
-        print(f"  {contract.key}: landed {len(landed)}, lost {lost}, duplicated {duplicated}; "
-              f"published {got[v]} of {want[v]}")
-        if lost or duplicated or got[v] != want[v]:
+        copies = landed[v].copies
+        lost = len(sent_ids[v] - set(copies))
+        duplicated = sum(c - 1 for d, c in copies.items() if d in sent_ids[v])
+        print(f"  {landed[v].contract.key}: landed {len(sent_ids[v]) - lost}, lost {lost}, duplicated {duplicated}; "
+              f"published {published[v]} of {len(sent_ids[v])}")
+        if lost or duplicated or published[v] != len(sent_ids[v]):
             problems.append(v)
     if problems:
         raise RuntimeError(f"burst check failed for {problems}")
-    print("burst: none lost, none duplicated (landing zone and published mart)")
+    print("burst: none lost, none duplicated (landing zone), all in the published warehouse")
 
 
 def transform_runs_since(since: datetime) -> int | None:
@@ -174,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     run = uuid.uuid4().hex[:8]
     print(f"latency: {args.events} {args.vendor} events, one every {args.interval:.1f} s -> {settings.published_path}")
     started = datetime.now(UTC)
-    lat = latency(args.url, settings.published_path, args.events, args.interval, args.timeout, run, args.vendor)
+    lat = latency(args.url, settings, args.events, args.interval, args.timeout, run, args.vendor)
     runs = transform_runs_since(started)
     print(f"latency webhook receipt -> published mart over {len(lat)} events: p50 {statistics.median(lat):.1f} s, "
           f"p95 {percentile(lat, 95):.1f} s, max {max(lat):.1f} s"

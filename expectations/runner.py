@@ -188,8 +188,10 @@ def landing_freshness_frame(landing_root: str, streams: list[str], now: datetime
     return pd.DataFrame(rows)
 
 
-def run_gate(warehouse_path: str, landing_root: str, docs_root: str, settings: dict | None = None) -> GateResult:
-    """Validate the freshly built warehouse: freshness of every landing stream, then the gate suites."""
+def run_gate(warehouse_path: str, landing_root: str, docs_root: str, settings: dict | None = None,
+             published: list[str] | None = None) -> GateResult:
+    """Validate the freshly built warehouse: freshness of every landing stream, the gate suites, then the
+    privacy of every relation in `published` (the list publish will copy)."""
     import duckdb
 
     from expectations.suites import FRESHNESS_SUITE, GATE_SUITES, LANDING_SUITES
@@ -215,6 +217,8 @@ def run_gate(warehouse_path: str, landing_root: str, docs_root: str, settings: d
             if "suppressed" in frame.columns:  # privacy checks look at what a reader can see
                 frame = frame[~frame["suppressed"].fillna(False).astype(bool)]
             results.append(validator.validate(spec, frame, relation))
+        for relation in published or []:
+            results.append(_check_privacy(con, validator, relation))
     finally:
         con.close()
     docs = validator.build_docs()
@@ -222,6 +226,29 @@ def run_gate(warehouse_path: str, landing_root: str, docs_root: str, settings: d
     log.info("gate %s: %d checks passed, %d failed", "passed" if gate.success else "FAILED",
              gate.checks_passed, gate.checks_failed)
     return gate
+
+
+def _check_privacy(con, validator: Validator, relation: str) -> SuiteResult:
+    """A published relation holds aggregates only, and no visible row describes fewer than min_group_size."""
+    from expectations.suites import PERSON_LEVEL_COLUMNS, privacy_suite
+
+    name = f"privacy.{relation}"
+    schema = _schema_of(con, relation)
+    if schema is None:
+        return SuiteResult(name, False, 1, 0, [f"published relation {relation} not found in the warehouse"])
+    frame = con.sql(f'select * from "{schema}"."{relation}"').df()
+    person_level = [column for column in PERSON_LEVEL_COLUMNS if column in frame.columns]
+    failures = [f"person-level column(s) {person_level} in a published relation: publish aggregates only "
+                "(or set `meta: {published: false}` on the model)"] if person_level else []
+    result = SuiteResult(name, not failures, 1, 0 if failures else 1, failures)
+    spec = privacy_suite(relation, list(frame.columns))
+    if spec is not None:
+        if "suppressed" in frame.columns:  # the floor applies to what a reader can see
+            frame = frame[~frame["suppressed"].fillna(False).astype(bool)]
+        floor = validator.validate(spec, frame, f"privacy__{relation}")
+        result = SuiteResult(name, result.success and floor.success, result.evaluated + floor.evaluated,
+                             result.passed + floor.passed, [*failures, *floor.critical_failures], floor.warnings)
+    return result
 
 
 def _schema_of(con, relation: str) -> str | None:

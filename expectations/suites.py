@@ -179,3 +179,20 @@ GATE_SUITES: dict[str, SuiteSpec] = {
     "mart_identity_coverage": SuiteSpec("mart.identity_coverage", _mart_identity_coverage, id_columns=("source",)),
 }
 FRESHNESS_SUITE = SuiteSpec("landing.freshness", _landing_freshness)
+
+# Columns that identify a person or an account: never in a published relation.
+PERSON_LEVEL_COLUMNS = ("person_key", "email", "display_name", "source_user_id", "source_login", "user_login",
+                        "assignee_person_key")
+# Columns that count the people a row describes (the privacy floor applies to each).
+GROUP_SIZE_COLUMNS = ("people_n", "org_size")
+
+
+def privacy_suite(relation: str, columns: list[str]) -> SuiteSpec | None:
+    """The group-size floor of one published relation, for the people-count columns it has (none: None)."""
+    counted = [column for column in GROUP_SIZE_COLUMNS if column in columns]
+    if not counted:
+        return None
+    return SuiteSpec(f"privacy.{relation}", lambda settings: [
+        gxe.ExpectColumnValuesToBeBetween(column=column, min_value=settings["min_group_size"], severity="critical")
+        for column in counted
+    ])

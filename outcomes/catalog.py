@@ -2,6 +2,8 @@
 
 Each entry names a population (`team`: a directory department or team), the AI tools whose use makes a
 person an adopter, a KPI over work items, its direction, the redesign date, the windows and a target.
+This module is the catalog's one way into the build: dbt gets the validated entries, every option filled,
+through --vars (dbt_project.yml keeps no catalog of its own).
 """
 
 from __future__ import annotations
@@ -9,9 +11,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    StrictInt,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 # KPI name -> (source it is computed from, work item, whether `task` is required)
 KPIS: dict[str, dict[str, Any]] = {
@@ -21,13 +34,106 @@ KPIS: dict[str, dict[str, Any]] = {
     "harvest_task_hours": {"source": "harvest", "item": "time entry of one task", "needs_task": True},
 }
 TOOLS = {"github_copilot", "m365_copilot", "openai", "claude_code"}
-REQUIRED = ("workflow", "name", "team", "tools", "kpi", "direction", "redesigned_on")
-OPTIONAL = {"baseline_days": 84, "cohort_days": 28, "post_days": 84, "min_items": 5, "target_pct": None,
-            "task": None}
+
+Days = StrictInt
 
 
 class CatalogError(ValueError):
     pass
+
+
+class Workflow(BaseModel):
+    """One catalog entry. Field order is the order dbt and `write_catalog` see."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    workflow: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    team: str = Field(min_length=1)
+    tools: list[str] = Field(min_length=1)
+    kpi: str = Field(min_length=1)
+    direction: Literal["lower", "higher"]
+    redesigned_on: date
+    baseline_days: Days = Field(default=84, gt=0)
+    cohort_days: Days = Field(default=28, gt=0)
+    post_days: Days = Field(default=84, gt=0)
+    min_items: Days = Field(default=5, gt=0)
+    target_pct: StrictInt | StrictFloat | None = None
+    task: str | None = None
+
+    @field_validator("tools", mode="before")
+    @classmethod
+    def _one_tool_is_a_list(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("tools")
+    @classmethod
+    def _known_tools(cls, tools: list[str]) -> list[str]:
+        unknown = sorted(set(tools) - TOOLS)
+        if unknown:
+            raise ValueError(f"unknown tools {unknown}; known: {sorted(TOOLS)}")
+        return tools
+
+    @field_validator("kpi")
+    @classmethod
+    def _known_kpi(cls, kpi: str) -> str:
+        if kpi not in KPIS:
+            raise ValueError(f"unknown kpi '{kpi}'; known: {sorted(KPIS)}")
+        return kpi
+
+    @field_validator("redesigned_on", mode="before")
+    @classmethod
+    def _iso_date(cls, value: Any) -> date:
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return value
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            raise ValueError(f"redesigned_on '{value}' is not YYYY-MM-DD") from None
+
+    @field_validator("redesigned_on")
+    @classmethod
+    def _not_in_the_future(cls, value: date, info: ValidationInfo) -> date:
+        today = (info.context or {}).get("today") or datetime.now(UTC).date()
+        if value > today:
+            raise ValueError(f"redesigned_on {value} is in the future")
+        return value
+
+    @model_validator(mode="after")
+    def _task_where_the_kpi_needs_one(self) -> Workflow:
+        if KPIS[self.kpi]["needs_task"] and not self.task:
+            raise ValueError(f"kpi '{self.kpi}' needs `task`, the task name whose time entries are the work items")
+        return self
+
+
+REQUIRED = tuple(name for name, field in Workflow.model_fields.items() if field.is_required())
+OPTIONAL = {name: field.default for name, field in Workflow.model_fields.items() if not field.is_required()}
+
+
+class Catalog(BaseModel):
+    model_config = ConfigDict(extra="allow")  # room for top-level notes beside `workflows:`
+
+    workflows: list[Workflow] = Field(min_length=1)
+
+
+def parse_catalog(doc: Any, where: str, today: date | None = None) -> list[dict[str, Any]]:
+    """Validate a catalog document (`{"workflows": [...]}`) and return its entries with every option filled.
+
+    Errors name the entry (`<where>: workflows[<i>] (<workflow>)`), the field and what is allowed.
+    """
+    if not isinstance(doc, dict) or not isinstance(doc.get("workflows"), list) or not doc["workflows"]:
+        raise CatalogError(f"{where}: expected a non-empty 'workflows:' list")
+    context = {"today": today or datetime.now(UTC).date()}
+    try:
+        catalog = Catalog.model_validate(doc, context=context)
+    except ValidationError as exc:
+        raise CatalogError(_describe(exc, doc["workflows"], where)) from None
+    seen: set[str] = set()
+    for i, entry in enumerate(catalog.workflows):
+        if entry.workflow in seen:
+            raise CatalogError(f"{where}: workflows[{i}]: workflow '{entry.workflow}' is declared twice")
+        seen.add(entry.workflow)
+    return [entry.model_dump(mode="json") for entry in catalog.workflows]
 
 
 def load_catalog(path: str | Path, today: date | None = None) -> list[dict[str, Any]]:
@@ -38,55 +144,50 @@ def load_catalog(path: str | Path, today: date | None = None) -> list[dict[str, 
         doc = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as exc:
         raise CatalogError(f"{path}: not valid YAML: {exc}") from None
-    entries = doc.get("workflows") if isinstance(doc, dict) else None
-    if not isinstance(entries, list) or not entries:
-        raise CatalogError(f"{path}: expected a non-empty 'workflows:' list")
-    today = today or datetime.now(UTC).date()
-    seen: set[str] = set()
-    out = []
-    for i, raw in enumerate(entries):
-        where = f"{path}: workflows[{i}]"
-        if not isinstance(raw, dict):
-            raise CatalogError(f"{where} must be a mapping")
-        missing = [k for k in REQUIRED if raw.get(k) in (None, "", [])]
-        if missing:
-            raise CatalogError(f"{where} ({raw.get('workflow', '?')}) lacks {missing}")
-        unknown_keys = sorted(set(raw) - set(REQUIRED) - set(OPTIONAL))
-        if unknown_keys:
-            raise CatalogError(f"{where} ({raw['workflow']}): unknown keys {unknown_keys}; "
-                               f"allowed: {[*REQUIRED, *OPTIONAL]}")
-        entry = {**OPTIONAL, **raw}
-        key = entry["workflow"]
-        if key in seen:
-            raise CatalogError(f"{where}: workflow '{key}' is declared twice")
-        seen.add(key)
-        kpi = KPIS.get(entry["kpi"])
-        if kpi is None:
-            raise CatalogError(f"{where} ({key}): unknown kpi '{entry['kpi']}'; known: {sorted(KPIS)}")
-        if kpi["needs_task"] and not entry["task"]:
-            raise CatalogError(f"{where} ({key}): kpi '{entry['kpi']}' needs `task`, the task name whose "
-                               "time entries are the work items")
-        if entry["direction"] not in ("lower", "higher"):
-            raise CatalogError(f"{where} ({key}): direction must be 'lower' or 'higher'")
-        tools = entry["tools"] if isinstance(entry["tools"], list) else [entry["tools"]]
-        unknown = sorted(set(tools) - TOOLS)
-        if unknown:
-            raise CatalogError(f"{where} ({key}): unknown tools {unknown}; known: {sorted(TOOLS)}")
-        try:
-            redesigned = date.fromisoformat(str(entry["redesigned_on"]))
-        except ValueError:
-            raise CatalogError(f"{where} ({key}): redesigned_on '{entry['redesigned_on']}' is not YYYY-MM-DD") from None
-        if redesigned > today:
-            raise CatalogError(f"{where} ({key}): redesigned_on {redesigned} is in the future")
-        for k in ("baseline_days", "cohort_days", "post_days", "min_items"):
-            if isinstance(entry[k], bool) or not isinstance(entry[k], int) or entry[k] <= 0:
-                raise CatalogError(f"{where} ({key}): {k} must be a positive integer, got {entry[k]!r}")
-        target = entry["target_pct"]
-        if target is not None and (isinstance(target, bool) or not isinstance(target, int | float)):
-            raise CatalogError(f"{where} ({key}): target_pct must be a number (percent change), got {target!r}")
-        entry.update(tools=tools, redesigned_on=redesigned.isoformat())
-        out.append(entry)
-    return out
+    return parse_catalog(doc, str(path), today)
+
+
+def _describe(exc: ValidationError, entries: list[Any], where: str) -> str:
+    """One line per catalog entry at fault, in the catalog's words rather than pydantic's."""
+    problems: dict[int, list[str]] = {}
+    missing: dict[int, list[str]] = {}
+    unknown: dict[int, list[str]] = {}
+    for error in exc.errors():
+        loc = error["loc"]
+        if len(loc) < 2 or loc[0] != "workflows" or not isinstance(loc[1], int):
+            problems.setdefault(-1, []).append(f"{'.'.join(map(str, loc))}: {error['msg']}")
+            continue
+        i, field = loc[1], (str(loc[2]) if len(loc) > 2 else None)
+        kind, value = error["type"], error.get("input")
+        if kind == "model_type":
+            problems.setdefault(i, []).append("must be a mapping")
+        elif kind == "missing" or (field in REQUIRED and value in (None, "", [])):
+            missing.setdefault(i, []).append(field)
+        elif kind == "extra_forbidden":
+            unknown.setdefault(i, []).append(field)
+        elif kind == "value_error":
+            problems.setdefault(i, []).append(str(error["ctx"]["error"]))
+        elif field == "direction":
+            problems.setdefault(i, []).append(f"direction must be 'lower' or 'higher', got {value!r}")
+        elif field in ("baseline_days", "cohort_days", "post_days", "min_items"):
+            problems.setdefault(i, []).append(f"{field} must be a positive integer, got {value!r}")
+        elif field == "target_pct":
+            problems.setdefault(i, []).append(f"target_pct must be a number (percent change), got {value!r}")
+        else:
+            problems.setdefault(i, []).append(f"{field}: {error['msg'].lower()}, got {value!r}")
+    for i, fields in missing.items():
+        problems.setdefault(i, []).insert(0, f"lacks {sorted(set(fields), key=list(Workflow.model_fields).index)}")
+    for i, fields in unknown.items():
+        problems.setdefault(i, []).append(f"unknown keys {sorted(fields)}; allowed: {list(Workflow.model_fields)}")
+    lines = []
+    for i in sorted(problems):
+        if i < 0:
+            lines.append(f"{where}: {'; '.join(problems[i])}")
+            continue
+        raw = entries[i] if i < len(entries) else None
+        name = raw.get("workflow", "?") if isinstance(raw, dict) else "?"
+        lines.append(f"{where}: workflows[{i}] ({name}): {'; '.join(problems[i])}")
+    return "\n".join(lines)
 
 
 def check_teams(workflows: list[dict[str, Any]], directory_groups: Iterable[str], source: str) -> None:

@@ -25,6 +25,8 @@ from connectors.landing import LandingZone
 from connectors.runner import land_stream
 from connectors.state import StateStore
 from outcomes.catalog import check_teams, load_catalog
+from outcomes.dbt_models import dbt_model_vars
+from outcomes.published import published_models
 from outcomes.settings import Settings
 
 log = logging.getLogger("outcomes.pipeline")
@@ -101,7 +103,7 @@ def dbt_vars(settings: Settings) -> dict[str, Any]:
                              "create it (columns source,source_user_id,email) or unset "
                              "OUTCOMES_EXTRA_IDENTITY_OVERRIDES")
         variables["extra_identity_overrides"] = str(settings.extra_identity_overrides.resolve())
-    return variables
+    return dbt_model_vars(settings.dbt_project_dir, **variables)
 
 
 def _check_catalog_teams(settings: Settings, workflows: list[dict[str, Any]]) -> None:
@@ -151,6 +153,17 @@ def freeze_landing(settings: Settings) -> Path:
     return snapshot
 
 
+def landed_through(snapshot: Path) -> dict[str, str]:
+    """The newest batch of each stream a build read ("<source>/<stream>" -> batch id). Batch ids sort by
+    extraction time, so a build that read a stream through batch B read every batch of it up to B."""
+    newest: dict[str, str] = {}
+    for line in snapshot.read_text().splitlines():
+        batch = json.loads(line)
+        key = f"{batch['source']}/{batch['stream']}"
+        newest[key] = max(newest.get(key, ""), batch["batch_id"])
+    return newest
+
+
 def transform(settings: Settings, select: str | None = None) -> dict[str, Any]:
     """One `dbt build` process: the warehouse has one writer (one DuckDB writing process per file).
 
@@ -160,7 +173,8 @@ def transform(settings: Settings, select: str | None = None) -> dict[str, Any]:
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     project = settings.dbt_project_dir
     target_dir = settings.data_dir / "dbt" / "target"
-    variables = {**dbt_vars(settings), "landing_snapshot": str(freeze_landing(settings))}
+    snapshot = freeze_landing(settings)
+    variables = {**dbt_vars(settings), "landing_snapshot": str(snapshot)}
     cmd = [
         dbt_executable(), "build", "--project-dir", str(project), "--profiles-dir", str(project),
         "--target", "duckdb", "--target-path", str(target_dir), "--vars", json.dumps(variables),
@@ -183,7 +197,8 @@ def transform(settings: Settings, select: str | None = None) -> dict[str, Any]:
     summary.update(seconds=round(time.monotonic() - started, 1), build_id=uuid.uuid4().hex, success=success,
                    selected=select,
                    # a selective build may follow only a warehouse that a full build left whole
-                   full_build_done=success and (select is None or bool(previous.get("full_build_done"))))
+                   full_build_done=success and (select is None or bool(previous.get("full_build_done"))),
+                   landed_through=landed_through(snapshot))
     record_step(settings, "transform", summary)
     if proc.returncode != 0:
         tail = "\n".join(proc.stdout.splitlines()[-25:])
@@ -224,10 +239,12 @@ def gate(settings: Settings) -> dict[str, Any]:
         record_step(settings, "gate", {"success": False, "build_id": build.get("build_id"),
                                        "failures": ["the last transform did not succeed"]})
         raise StepFailed("the last transform did not succeed; nothing to gate")
+    published = [model.relation for model in published_models(dbt_manifest_path(settings))]
     result = run_gate(
         str(settings.warehouse_path), settings.landing_root, str(settings.gx_root),
         {"min_group_size": settings.min_group_size, "max_landing_age_hours": settings.max_landing_age_hours,
          "min_identity_coverage": settings.min_identity_coverage},
+        published=published,
     )
     summary = {
         "success": result.success,
@@ -244,12 +261,9 @@ def gate(settings: Settings) -> dict[str, Any]:
     return summary
 
 
-def published_tables(con) -> list[tuple[str, str]]:
-    """Published = the mart_* models: aggregates only, never person-level rows."""
-    return con.execute(
-        "select table_schema, table_name from information_schema.tables "
-        "where table_name like 'mart\\_%' escape '\\' and table_type = 'BASE TABLE' order by table_name"
-    ).fetchall()
+def dbt_manifest_path(settings: Settings) -> Path:
+    """The manifest of the last build: the transform runs dbt with this target directory."""
+    return settings.data_dir / "dbt" / "target" / "manifest.json"
 
 
 def publish(settings: Settings) -> dict[str, Any]:
@@ -262,6 +276,9 @@ def publish(settings: Settings) -> dict[str, Any]:
     if not (build.get("success") and gated):
         raise StepFailed("the current warehouse build has not passed the quality gate; refusing to publish "
                          "(the last published file stays)")
+    models = published_models(dbt_manifest_path(settings))
+    if not models:
+        raise StepFailed("no model carries `meta: {published: true}`; nothing to publish")
     target = settings.published_path
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
@@ -269,21 +286,26 @@ def publish(settings: Settings) -> dict[str, Any]:
     con = duckdb.connect()
     try:
         con.execute(f"attach '{settings.warehouse_path}' as wh (read_only)")
+        built = {tuple(r) for r in con.execute(
+            "select table_schema, table_name from information_schema.tables where table_catalog = 'wh'"
+        ).fetchall()}
+        absent = [f"{m.schema}.{m.relation}" for m in models if (m.schema, m.relation) not in built]
+        if absent:
+            raise StepFailed(f"published models missing from the warehouse: {absent}; run a full transform "
+                             "(the last published file stays)")
         con.execute(f"attach '{tmp}' as pub")
-        tables = published_tables(con)
         rows = {}
-        for schema, name in tables:
-            con.execute(f'create table pub.main."{name}" as select * from wh."{schema}"."{name}"')
-            rows[name] = con.execute(f'select count(*) from pub.main."{name}"').fetchall()[0][0]
-        con.execute("create table pub.main._publication as select ? as published_at, ? as tables",
-                    [datetime.now(UTC).isoformat(), json.dumps(rows)])
+        for model in models:
+            con.execute(f'create table pub.main."{model.relation}" as '
+                        f'select * from wh."{model.schema}"."{model.relation}"')
+            rows[model.relation] = con.execute(f'select count(*) from pub.main."{model.relation}"').fetchall()[0][0]
+        con.execute("create table pub.main._publication as select ? as published_at, ? as tables, "
+                    "? as landed_through",
+                    [datetime.now(UTC).isoformat(), json.dumps(rows), json.dumps(build.get("landed_through") or {})])
         con.execute("detach pub")
         con.execute("detach wh")
     finally:
         con.close()
-    if not rows:
-        tmp.unlink(missing_ok=True)
-        raise StepFailed("no mart_* tables in the warehouse; nothing to publish")
     with open(tmp, "rb+") as fh:
         os.fsync(fh.fileno())
     os.replace(tmp, target)

@@ -23,6 +23,8 @@ import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from outcomes.catalog import parse_catalog
+
 # --- documented examples, unchanged -------------------------------------------------------------
 COPILOT_USER_DAY_EXAMPLE = {
     "report_start_day": "2025-09-04", "report_end_day": "2025-10-01", "day": "2025-10-01",
@@ -102,12 +104,13 @@ ZENDESK_USER_EXAMPLE = {
 # --- the tiny company ---------------------------------------------------------------------------
 T0 = date(2026, 3, 2)  # redesigned_on (a Monday)
 BASELINE_DAYS, COHORT_DAYS, POST_DAYS = 14, 7, 14
-WORKFLOWS = [{
+# validated and completed the way the pipeline's catalog is, so dbt sees what a real build passes
+WORKFLOWS = parse_catalog({"workflows": [{
     "workflow": "support_resolution", "name": "Support ticket resolution", "team": "Support",
     "tools": ["github_copilot"], "kpi": "zendesk_resolution_hours", "direction": "lower",
     "redesigned_on": T0.isoformat(), "baseline_days": BASELINE_DAYS, "cohort_days": COHORT_DAYS,
     "post_days": POST_DAYS, "min_items": 1, "target_pct": -15,
-}]
+}]}, "make_landing_fixture.WORKFLOWS")
 
 ADOPTERS = [1, 2, 3, 4, 5]
 CONTROLS = [6, 7, 8, 9, 10]

@@ -11,6 +11,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from outcomes.dbt_models import dbt_model_vars
+
 sys.path.insert(0, str(Path(__file__).parent))
 import make_landing_fixture as fixture  # noqa: E402
 
@@ -35,7 +37,7 @@ def warehouse(build_dir: Path) -> duckdb.DuckDBPyConnection:
     result = subprocess.run(
         [str(DBT), "build", "--profiles-dir", str(PROJECT), "--project-dir", str(PROJECT), "--target", "duckdb",
          "--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs"),
-         "--vars", json.dumps({"workflows": fixture.WORKFLOWS})],
+         "--vars", json.dumps(dbt_model_vars(PROJECT, workflows=fixture.WORKFLOWS))],
         cwd=PROJECT, env=env, capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
@@ -140,16 +142,18 @@ def test_small_departments_are_suppressed(warehouse):
     assert rows and all(r == (True, None) for r in rows)
 
 
-def test_only_mart_models_are_published(warehouse, build_dir):
-    nodes = json.loads((build_dir / "target" / "manifest.json").read_text())["nodes"].values()
-    models = [n for n in nodes if n["resource_type"] == "model"]
-    published = {n["name"] for n in models if n["config"]["meta"].get("published")}
-    assert published == {
+def test_the_outcome_marts_are_published_and_the_operational_one_is_not(warehouse, build_dir):
+    from outcomes.published import published_models
+
+    published = published_models(build_dir / "target" / "manifest.json")
+    assert {m.name for m in published} == {
         "mart_adoption_weekly", "mart_adoption_segments", "mart_ai_cost", "mart_identity_coverage",
         "mart_kpi_weekly", "mart_manager_rollup", "mart_seat_utilization", "mart_usage_without_outcomes",
-        "mart_webhook_events_daily", "mart_workflow_outcomes", "mart_workflow_outcomes_weekly",
-    }
-    assert all(n["config"]["materialized"] == "table" for n in models if n["name"] in published)
+        "mart_workflow_outcomes", "mart_workflow_outcomes_weekly",
+    }  # mart_webhook_events_daily watches the webhook feed: private
+    assert all((m.schema, m.relation) == ("marts", m.name) for m in published)
+    nodes = json.loads((build_dir / "target" / "manifest.json").read_text())["nodes"].values()
+    assert all(n["config"]["materialized"] == "table" for n in nodes if n["name"] in {m.name for m in published})
 
 
 def test_a_build_reads_only_the_batches_frozen_when_it_started(warehouse, build_dir):
@@ -169,7 +173,7 @@ def test_a_build_reads_only_the_batches_frozen_when_it_started(warehouse, build_
         [str(DBT), "run", "--profiles-dir", str(PROJECT), "--project-dir", str(PROJECT), "--target", "duckdb",
          "--target-path", str(build_dir / "target-frozen"), "--log-path", str(build_dir / "logs"),
          "--select", "stg_zendesk__tickets", "--vars",
-         json.dumps({"workflows": fixture.WORKFLOWS, "landing_snapshot": str(snapshot)})],
+         json.dumps(dbt_model_vars(PROJECT, workflows=fixture.WORKFLOWS, landing_snapshot=str(snapshot)))],
         cwd=PROJECT, env=env, capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stdout[-3000:]

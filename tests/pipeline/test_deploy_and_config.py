@@ -65,12 +65,56 @@ def test_catalog_defaults_are_filled(tmp_path):
         (("direction: lower", "direction: lower, owner: ann"), "unknown keys ['owner']"),
         (('"2026-05-01"}', '"2026-05-01", min_items: 0}'), "min_items must be a positive integer"),
         (('"2026-05-01"}', '"2026-05-01", target_pct: "-15%"}'), "target_pct must be a number"),
+        (('"2026-05-01"}', '"2026-05-01", baseline_days: "84"}'), "baseline_days must be a positive integer, got '84'"),
+        (('"2026-05-01"}', '"2026-05-01", post_days: true}'), "post_days must be a positive integer, got True"),
+        (("tools: [github_copilot], ", "tools: [], "), "lacks ['tools']"),
+        (("name: W, team: Support", "name: W, team: "), "lacks ['team']"),
+        (("name: W, team: Support, ", ""), "lacks ['name', 'team']"),
+        (("kpi: zendesk_resolution_hours", "kpi: cycle_time"), "known: ['github_pr_merge_hours'"),
     ],
 )
 def test_catalog_errors_name_the_problem(tmp_path, change, message):
     with pytest.raises(CatalogError) as err:
         load_catalog(_write(tmp_path, GOOD.replace(*change)), today=date(2026, 11, 1))
     assert message in str(err.value) and "w1" in str(err.value)
+
+
+def test_every_problem_of_an_entry_is_named_at_once(tmp_path):
+    body = GOOD.replace("direction: lower", "direction: down").replace("[github_copilot]", "[clippy]")
+    with pytest.raises(CatalogError) as err:
+        load_catalog(_write(tmp_path, body), today=date(2026, 11, 1))
+    assert "workflows[0] (w1)" in str(err.value)
+    assert "direction must be 'lower' or 'higher', got 'down'" in str(err.value)
+    assert "unknown tools ['clippy']" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (GOOD + GOOD.replace("workflows:", ""), "workflows[1]: workflow 'w1' is declared twice"),
+        ("workflows:\n  - just a name\n", "workflows[0] (?): must be a mapping"),
+        ("workflows: []\n", "expected a non-empty 'workflows:' list"),
+        ("owner: ann\n", "expected a non-empty 'workflows:' list"),
+        ("workflows: [\n", "not valid YAML"),
+    ],
+)
+def test_catalog_shape_errors_name_the_file_and_entry(tmp_path, body, message):
+    path = _write(tmp_path, body)
+    with pytest.raises(CatalogError) as err:
+        load_catalog(path, today=date(2026, 11, 1))
+    assert message in str(err.value) and str(path) in str(err.value)
+
+
+def test_a_missing_catalog_file_is_named(tmp_path):
+    with pytest.raises(CatalogError, match="workflows.yml does not exist"):
+        load_catalog(tmp_path / "workflows.yml")
+
+
+def test_catalog_dates_are_refused_only_after_today(tmp_path):
+    body = GOOD.replace("2026-05-01", "2026-11-02")
+    with pytest.raises(CatalogError, match=r"workflows\[0\] \(w1\): redesigned_on 2026-11-02 is in the future"):
+        load_catalog(_write(tmp_path, body), today=date(2026, 11, 1))
+    assert load_catalog(_write(tmp_path, body), today=date(2026, 11, 2))[0]["redesigned_on"] == "2026-11-02"
 
 
 def test_shipped_catalog_is_valid():

@@ -1,9 +1,7 @@
 -- Every KPI work item of every source, attributed to a person: one row per item with its KPI value, the
 -- date it belongs to and its task. Zendesk tickets come resolved already; the other KPI sources deliver
--- `int_kpi_items__<source>` keyed by account and resolve here (unresolved accounts drop out and count
--- against mart_identity_coverage).
--- GitHub pull requests include those only a webhook has reported so far (the poll wins once it sees them).
-{%- set kpi_models = ['int_kpi_items__jira', 'int_github__pull_requests_with_events', 'int_kpi_items__harvest'] %}
+-- `int_kpi_items__<source>` contract models keyed by account, included by their names, and resolve here
+-- (unresolved accounts drop out and count against mart_identity_coverage).
 
 with
 
@@ -23,8 +21,14 @@ zendesk_resolution_hours as (
 
 ),
 
+contract_items as (
+    {{ union_contract_models('int_kpi_items__', [
+        'kpi', 'source', 'source_user_id', 'item_id', 'item_date', 'kpi_value', 'task',
+    ]) }}
+
+),
+
 source_items as (
-    {%- for model in kpi_models %}
 
     select
         items.kpi,
@@ -33,14 +37,10 @@ source_items as (
         items.item_date,
         items.kpi_value,
         items.task
-    from {{ ref(model) }} as items
+    from contract_items as items
     inner join {{ ref('int_identity_map') }} as identities
         on items.source = identities.source
         and items.source_user_id = identities.source_user_id
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
 
 ),
 

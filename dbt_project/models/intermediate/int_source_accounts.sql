@@ -1,10 +1,7 @@
 -- Every account seen in any source, one row per (source, source_user_id), with what identity resolution
 -- can match on. `identity_namespace` groups sources that share one account system (both GitHub sources
--- see the same GitHub users, so an override for one applies to the other).
-{%- set account_models = [
-    'int_accounts__m365_copilot', 'int_accounts__openai', 'int_accounts__anthropic',
-    'int_accounts__jira', 'int_accounts__github', 'int_accounts__harvest',
-] %}
+-- see the same GitHub users, so an override for one applies to the other). Every `int_accounts__<source>`
+-- contract model is included by its name.
 
 with
 
@@ -52,20 +49,23 @@ github_copilot as (
 
 ),
 
+contract_accounts as (
+    {{ union_contract_models('int_accounts__', ['source', 'source_user_id', 'source_login', 'email']) }}
+
+),
+
 unioned as (
 
     select * from zendesk
     union all
     select * from github_copilot
-    {%- for model in account_models %}
     union all
     select
         cast(source as {{ dbt.type_string() }}) as source,
         cast(source_user_id as {{ dbt.type_string() }}) as source_user_id,
         cast(source_login as {{ dbt.type_string() }}) as source_login,
         lower(cast(email as {{ dbt.type_string() }})) as email
-    from {{ ref(model) }}
-    {%- endfor %}
+    from contract_accounts
 
 )
 

@@ -1,8 +1,7 @@
 -- The unit of activity each source reports, one row per account and unit: AI-tool user-days, tickets,
 -- Jira issues, pull requests, time entries. Identity coverage is the share of these units whose
--- account resolves to a person.
-{%- set ai_tools = ['m365_copilot', 'openai', 'claude_code'] %}
-{%- set kpi_sources = ['jira', 'github', 'harvest'] %}
+-- account resolves to a person. Every `int_ai_user_days__<tool>` and `int_kpi_items__<source>` contract
+-- model is included by its name.
 
 with
 
@@ -27,27 +26,33 @@ zendesk as (
 
 ),
 
+user_days as (
+    {{ union_contract_models('int_ai_user_days__', ['source', 'source_user_id']) }}
+
+),
+
+work_items as (
+    {{ union_contract_models('int_kpi_items__', ['source', 'source_user_id']) }}
+
+),
+
 unioned as (
 
     select * from github_copilot
     union all
     select * from zendesk
-    {%- for tool in ai_tools %}
     union all
     select
         cast(source as {{ dbt.type_string() }}) as source,
         'user_day' as activity_unit,
         cast(source_user_id as {{ dbt.type_string() }}) as source_user_id
-    from {{ ref('int_ai_user_days__' ~ tool) }}
-    {%- endfor %}
-    {%- for source in kpi_sources %}
+    from user_days
     union all
     select
         cast(source as {{ dbt.type_string() }}) as source,
         'work_item' as activity_unit,
         cast(source_user_id as {{ dbt.type_string() }}) as source_user_id
-    from {{ ref('int_kpi_items__' ~ source) }}
-    {%- endfor %}
+    from work_items
 
 )
 

@@ -1,7 +1,7 @@
 -- One row per person, AI tool and UTC day with any reported use. Active = a user-initiated action;
 -- suggestions merely shown (passive) do not make a day active. Accounts not linked to a person are left out
--- here and counted in mart_identity_coverage.
-{%- set other_tools = ['m365_copilot', 'openai', 'claude_code'] %}
+-- here and counted in mart_identity_coverage. Every `int_ai_user_days__<tool>` contract model is included
+-- by its name.
 
 with
 
@@ -38,8 +38,15 @@ copilot as (
 
 ),
 
+other_tool_days as (
+    {{ union_contract_models('int_ai_user_days__', [
+        'source', 'tool', 'source_user_id', 'activity_date', 'actions', 'passive_suggestions', 'is_active',
+        'features_used',
+    ]) }}
+
+),
+
 other_tools as (
-    {%- for tool in other_tools %}
 
     select
         identities.person_key,
@@ -49,14 +56,10 @@ other_tools as (
         days.passive_suggestions,
         days.is_active,
         days.features_used
-    from {{ ref('int_ai_user_days__' ~ tool) }} as days
+    from other_tool_days as days
     inner join {{ ref('int_identity_map') }} as identities
         on days.source = identities.source
         and days.source_user_id = identities.source_user_id
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
 
 ),
 

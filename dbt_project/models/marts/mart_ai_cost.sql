@@ -1,8 +1,8 @@
 -- AI spend per tool, calendar month and currency, for the company and per department and team: seats
 -- (tool_seat_prices seed) plus metered usage (vendor cost reports), cost per engaged user and idle spend.
 -- One currency per row: amounts in two currencies are never added. Definition v1 in the YAML.
+-- Metered spend: every `int_ai_spend_daily__<source>` contract model, included by its name.
 {%- set min_group_size = var('min_group_size') | int %}
-{%- set spend_models = ['int_ai_spend_daily__openai', 'int_ai_spend_daily__anthropic'] %}
 
 with
 
@@ -22,8 +22,12 @@ people as (
 
 ),
 
+spend_days as (
+    {{ union_contract_models('int_ai_spend_daily__', ['source', 'tool', 'spend_date', 'currency', 'amount', 'source_user_id']) }}
+
+),
+
 metered as (
-    {%- for model in spend_models %}
 
     select
         spend.tool,
@@ -31,14 +35,10 @@ metered as (
         upper(spend.currency) as currency,
         spend.amount,
         identities.person_key
-    from {{ ref(model) }} as spend
+    from spend_days as spend
     left join {{ ref('int_identity_map') }} as identities
         on spend.source = identities.source
         and spend.source_user_id = identities.source_user_id
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
 
 ),
 
