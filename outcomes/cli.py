@@ -33,7 +33,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def cmd_transform(args: argparse.Namespace) -> int:
     from outcomes.pipeline import transform
 
-    print(json.dumps(transform(Settings.from_env(), target=args.target), indent=2))
+    print(json.dumps(transform(Settings.from_env(), target=args.target, full_refresh=args.full_refresh), indent=2))
     return 0
 
 
@@ -94,6 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("transform", help="one dbt build over the landing zone")
     p.add_argument("--target", default="duckdb", choices=["duckdb", "postgres"])
+    p.add_argument("--full-refresh", action="store_true",
+                   help="rebuild every model from all landed batches instead of only the new ones")
     p.set_defaults(func=cmd_transform)
 
     sub.add_parser("gate", help="Great Expectations checks over the warehouse; Data Docs").set_defaults(func=cmd_gate)

@@ -11,6 +11,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from connectors import landing_streams
+
 sys.path.insert(0, str(Path(__file__).parent))
 import make_landing_fixture as fixture  # noqa: E402
 
@@ -35,7 +37,7 @@ def warehouse(build_dir: Path) -> duckdb.DuckDBPyConnection:
     result = subprocess.run(
         [str(DBT), "build", "--profiles-dir", str(PROJECT), "--project-dir", str(PROJECT), "--target", "duckdb",
          "--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs"),
-         "--vars", json.dumps({"workflows": fixture.WORKFLOWS})],
+         "--vars", json.dumps({"workflows": fixture.WORKFLOWS, "landing_streams": landing_streams()})],
         cwd=PROJECT, env=env, capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
@@ -169,7 +171,8 @@ def test_a_build_reads_only_the_batches_frozen_when_it_started(warehouse, build_
         [str(DBT), "run", "--profiles-dir", str(PROJECT), "--project-dir", str(PROJECT), "--target", "duckdb",
          "--target-path", str(build_dir / "target-frozen"), "--log-path", str(build_dir / "logs"),
          "--select", "stg_zendesk__tickets", "--vars",
-         json.dumps({"workflows": fixture.WORKFLOWS, "landing_snapshot": str(snapshot)})],
+         json.dumps({"workflows": fixture.WORKFLOWS, "landing_snapshot": str(snapshot),
+                     "landing_streams": landing_streams()})],
         cwd=PROJECT, env=env, capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stdout[-3000:]

@@ -32,6 +32,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from connectors import landing_streams
 from sandbox.webhooks import github_pull_request_merged, jira_issue_done, zendesk_ticket_solved
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -91,7 +92,7 @@ def dbt_build(tmp: Path, target: str, env: dict[str, str], *args: str) -> subpro
     return subprocess.run(
         [str(DBT), "build", "--profiles-dir", str(PROJECT), "--project-dir", str(PROJECT), "--target", target,
          "--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs"),
-         "--vars", json.dumps({"workflows": fixture.WORKFLOWS}), *args],
+         "--vars", json.dumps({"workflows": fixture.WORKFLOWS, "landing_streams": landing_streams()}), *args],
         cwd=PROJECT, env=env, capture_output=True, text=True, timeout=600,
     )
 
