@@ -94,6 +94,22 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- on-run-start: a merge model's table left by a build from before it was incremental (no _record_key) is
+    dropped, so this build creates it whole instead of failing on the changed columns. -#}
+{% macro drop_tables_built_before_incremental_staging() -%}
+    {%- if execute and target.type == 'duckdb' -%}
+        {%- for node in graph.nodes.values()
+            if node.resource_type == 'model' and node.config.get('unique_key') == '_record_key' -%}
+            {%- set relation = adapter.get_relation(node.database, node.schema, node.alias or node.name) -%}
+            {%- if relation is not none
+                and '_record_key' not in (adapter.get_columns_in_relation(relation) | map(attribute='name') | list) -%}
+                {%- do log('dropping ' ~ relation ~ ' (built before staging was incremental)', info=true) -%}
+                {%- do adapter.drop_relation(relation) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+{%- endmacro %}
+
 {#- The frozen batches of one stream (var landing_snapshot), as a query of batch_id. -#}
 {% macro landing_snapshot_batches(source_name, stream) -%}
     select batch_id
