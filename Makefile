@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 BOOTSTRAP_PYTHON ?= python3
 
-.PHONY: venv run test lint lock sandbox clean up down bench-webhooks
+.PHONY: venv run test lint lock sandbox clean up down bench-webhooks bench-dbt
 
 venv: $(VENV)/.installed
 
@@ -39,6 +39,10 @@ down: venv
 # Needs `make up` running: webhook-to-published-mart latency (p50/p95) and a 1,000-event burst.
 bench-webhooks: venv
 	$(PY) -m bench.webhooks
+
+# After `make run`: full dbt build and one more day against one raw scan of the landing zone (docs/performance.md).
+bench-dbt: venv
+	$(PY) bench/dbt_build.py --landing data/landing --workflows data/sandbox/default_workflows.yml
 
 lock: venv
 	$(UV) pip compile --quiet requirements.in -p 3.11 -o requirements.lock

@@ -101,10 +101,14 @@
         {%- for node in graph.nodes.values()
             if node.resource_type == 'model' and node.config.get('unique_key') == '_record_key' -%}
             {%- set relation = adapter.get_relation(node.database, node.schema, node.alias or node.name) -%}
-            {%- if relation is not none
-                and '_record_key' not in (adapter.get_columns_in_relation(relation) | map(attribute='name') | list) -%}
+            {#- run_query does not open a transaction (which dbt would roll back after the hooks) -#}
+            {%- if relation is not none and run_query(
+                "select count(*) from duckdb_columns() where database_name = '" ~ relation.database
+                ~ "' and schema_name = '" ~ relation.schema ~ "' and table_name = '" ~ relation.identifier
+                ~ "' and column_name = '_record_key'").columns[0].values()[0] == 0 -%}
                 {%- do log('dropping ' ~ relation ~ ' (built before staging was incremental)', info=true) -%}
-                {%- do adapter.drop_relation(relation) -%}
+                {%- do adapter.cache_dropped(relation) %}
+    drop table if exists {{ relation }};
             {%- endif -%}
         {%- endfor -%}
     {%- endif -%}
