@@ -42,7 +42,7 @@ bench-webhooks: venv
 
 # After `make run`: full dbt build and one more day against one raw scan of the landing zone (docs/performance.md).
 bench-dbt: venv
-	$(PY) bench/dbt_build.py --landing data/landing --workflows data/sandbox/default_workflows.yml
+	$(PY) -m bench.dbt_build --landing data/landing --workflows data/sandbox/default_workflows.yml
 
 lock: venv
 	$(UV) pip compile --quiet requirements.in -p 3.11 -o requirements.lock

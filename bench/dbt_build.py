@@ -1,7 +1,7 @@
 """dbt build cost against reading the landing zone once, and the cost of one more day.
 
-    python bench/dbt_build.py --landing data/landing [--workflows data/sandbox/default_workflows.yml]
-                              [--project-dir dbt_project] [--work /tmp/bench-dbt] [--label after]
+    python -m bench.dbt_build --landing data/landing [--workflows data/sandbox/default_workflows.yml]
+                             [--project-dir dbt_project] [--work /tmp/bench-dbt] [--label after]
 
 Works on a copy (hard links) of an existing landing zone, e.g. the one `make run` or the sandbox generator
 leaves behind, and prints one table row:
