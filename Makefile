@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 BOOTSTRAP_PYTHON ?= python3
 
-.PHONY: venv run test lint lock sandbox clean up down bench-webhooks bench-jira
+.PHONY: venv run test lint lock sandbox clean up down bench-webhooks bench-jira bench-dbt
 
 venv: $(VENV)/.installed
 
@@ -43,6 +43,10 @@ bench-webhooks: venv
 # A first Jira sync against the sandbox for a company of about 1,500 people; prints seconds per stream.
 bench-jira: venv
 	$(PY) -m bench.jira_ingest --scale 2.5
+
+# After `make run`: full dbt build and one more day against one raw scan of the landing zone (docs/performance.md).
+bench-dbt: venv
+	$(PY) -m bench.dbt_build --landing data/landing --workflows data/sandbox/default_workflows.yml
 
 lock: venv
 	$(UV) pip compile --quiet requirements.in -p 3.11 -o requirements.lock

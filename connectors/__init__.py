@@ -21,3 +21,14 @@ def sources() -> dict[str, ModuleType]:
 
     modules = (msgraph, github_copilot, zendesk, m365_copilot, openai, anthropic, jira, github_prs, harvest)
     return {m.SOURCE: m for m in modules}
+
+
+def landing_streams() -> dict[str, dict[str, object]]:
+    """How staging reads each landed stream, by "<source>/<stream>": its primary key (JSON paths into the
+    vendor record) and disposition ("merge": the latest extraction of each key wins; "snapshot": the latest
+    batch is the whole list). The transform passes this to dbt as var `landing_streams`, so the Stream
+    declarations are the only place these are written."""
+    from connectors.webhooks.vendors import VENDORS
+
+    declared = [stream for module in sources().values() for stream in module.STREAMS] + list(VENDORS.values())
+    return {s.key: {"primary_key": list(s.primary_key), "disposition": s.disposition} for s in declared}

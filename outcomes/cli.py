@@ -34,7 +34,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def cmd_transform(args: argparse.Namespace) -> int:
     from outcomes.pipeline import transform
 
-    print(json.dumps(transform(Settings.from_env()), indent=2))
+    print(json.dumps(transform(Settings.from_env(), full_refresh=args.full_refresh), indent=2))
     return 0
 
 
@@ -93,9 +93,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stream", action="append", help="only this stream (repeatable)")
     p.set_defaults(func=cmd_ingest)
 
-    sub.add_parser("transform", help="one dbt build over the landing zone (DuckDB warehouse)").set_defaults(
-        func=cmd_transform
-    )
+    p = sub.add_parser("transform", help="one dbt build over the landing zone (DuckDB warehouse)")
+    p.add_argument("--full-refresh", action="store_true",
+                   help="rebuild every model from all landed batches instead of only the new ones")
+    p.set_defaults(func=cmd_transform)
 
     sub.add_parser("gate", help="Great Expectations checks over the warehouse; Data Docs").set_defaults(func=cmd_gate)
     sub.add_parser("publish", help="publish the marts to analytics.duckdb (after a passing gate)").set_defaults(

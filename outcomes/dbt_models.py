@@ -26,8 +26,11 @@ def model_names(project_dir: str | Path = DEFAULT_PROJECT) -> list[str]:
 
 
 def dbt_model_vars(project_dir: str | Path = DEFAULT_PROJECT, **variables: Any) -> dict[str, Any]:
-    """`variables` plus the project's model names: the --vars of any dbt command on this project."""
-    return {**variables, "model_names": model_names(project_dir)}
+    """`variables` plus the project's model names and each landing stream's primary key and disposition (as
+    its connector declares them): the --vars of any dbt command on this project."""
+    from connectors import landing_streams
+
+    return {"landing_streams": landing_streams(), **variables, "model_names": model_names(project_dir)}
 
 
 if __name__ == "__main__":  # the --vars for running dbt by hand: the pipeline's own

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from connectors import sources
+from connectors import landing_streams, sources
 from connectors.config import ConnectionConfig
 from connectors.errors import ConnectorError
 from connectors.landing import LandingZone
@@ -96,6 +96,8 @@ def dbt_vars(settings: Settings) -> dict[str, Any]:
         "min_group_size": settings.min_group_size,
         "min_identity_coverage": settings.min_identity_coverage,
         "workflows": workflows,
+        # each stream's primary key and disposition, as its connector declares them
+        "landing_streams": landing_streams(),
     }
     if settings.extra_identity_overrides is not None:
         if not settings.extra_identity_overrides.is_file():
@@ -164,12 +166,13 @@ def landed_through(snapshot: Path) -> dict[str, str]:
     return newest
 
 
-def transform(settings: Settings, select: str | None = None) -> dict[str, Any]:
+def transform(settings: Settings, select: str | None = None, full_refresh: bool = False) -> dict[str, Any]:
     """One `dbt build` process: the warehouse has one writer (one DuckDB writing process per file).
 
     The target is DuckDB: staging reads the landing files with DuckDB's file functions. The intermediate and
     mart models use cross-database macros only and also build on PostgreSQL (tests/dbt).
-    """
+    Staging of merge streams is incremental: a build parses only the landing batches it has not built yet.
+    full_refresh rebuilds every model from all frozen batches (after a staging model changes)."""
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     project = settings.dbt_project_dir
     target_dir = settings.data_dir / "dbt" / "target"
@@ -181,12 +184,17 @@ def transform(settings: Settings, select: str | None = None) -> dict[str, Any]:
     ]
     if select:
         cmd += ["--select", select]
+    if full_refresh:
+        cmd.append("--full-refresh")
+    if settings.duckdb_temp_dir:
+        settings.duckdb_temp_dir.mkdir(parents=True, exist_ok=True)
     env = {
         **os.environ,
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "DBT_LOG_PATH": str(settings.data_dir / "dbt" / "logs"),
         "OUTCOMES_WAREHOUSE_PATH": str(settings.warehouse_path),
         "OUTCOMES_LANDING_ROOT": str(settings.landing_root),
+        **settings.duckdb_env,
     }
     started = time.monotonic()
     proc = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True)
@@ -195,7 +203,7 @@ def transform(settings: Settings, select: str | None = None) -> dict[str, Any]:
     success = proc.returncode == 0
     previous = read_step(settings, "transform") or {}
     summary.update(seconds=round(time.monotonic() - started, 1), build_id=uuid.uuid4().hex, success=success,
-                   selected=select,
+                   selected=select, full_refresh=full_refresh,
                    # a selective build may follow only a warehouse that a full build left whole
                    full_build_done=success and (select is None or bool(previous.get("full_build_done"))),
                    landed_through=landed_through(snapshot))

@@ -25,6 +25,11 @@ class Settings:
     min_identity_coverage: float
     # A CSV of identity overrides read in addition to the dbt seed (same columns), or None.
     extra_identity_overrides: Path | None = None
+    # DuckDB inside dbt: its own default memory limit is 80% of the machine. 6 GB of buffers leaves room on a
+    # 2-core / 24 GB machine shared with the scheduler and connectors; what does not fit spills to temp.
+    duckdb_memory_limit: str = "6GB"
+    duckdb_threads: int = 2
+    duckdb_temp_dir: Path | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -45,7 +50,18 @@ class Settings:
             # share of each source's activity that must resolve to a person for the gate to pass
             min_identity_coverage=float(env("OUTCOMES_MIN_IDENTITY_COVERAGE", "0.9")),
             extra_identity_overrides=Path(extra) if (extra := env("OUTCOMES_EXTRA_IDENTITY_OVERRIDES")) else None,
+            duckdb_memory_limit=env("OUTCOMES_DUCKDB_MEMORY_LIMIT", "6GB"),
+            duckdb_threads=int(env("OUTCOMES_DUCKDB_THREADS", "2")),
+            duckdb_temp_dir=Path(env("OUTCOMES_DUCKDB_TEMP_DIR", str(data / "dbt" / "duckdb_tmp"))),
         )
+
+    @property
+    def duckdb_env(self) -> dict[str, str]:
+        """The DuckDB limits as the dbt profile reads them."""
+        temp_dir = self.duckdb_temp_dir or self.data_dir / "dbt" / "duckdb_tmp"
+        return {"OUTCOMES_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
+                "OUTCOMES_DUCKDB_THREADS": str(self.duckdb_threads),
+                "OUTCOMES_DUCKDB_TEMP_DIR": str(temp_dir)}
 
     def export(self) -> None:
         """Put the resolved paths in the environment so subprocesses (dbt) and Airflow tasks agree."""
@@ -60,6 +76,7 @@ class Settings:
                 "OUTCOMES_WORKFLOWS": str(self.workflows_path),
                 "OUTCOMES_MIN_GROUP_SIZE": str(self.min_group_size),
                 "OUTCOMES_MIN_IDENTITY_COVERAGE": str(self.min_identity_coverage),
+                **self.duckdb_env,
             }
         )
         if self.extra_identity_overrides is not None:

@@ -17,7 +17,7 @@ import hmac
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 REPLAY_WINDOW_SECONDS = 300
 
@@ -155,6 +155,10 @@ class WebhookVendor:
     # Checks the shape; None means "signed and fine, but not an event we land" (e.g. GitHub ping).
     delivery: Callable[[Mapping[str, str], Any], Delivery | None]
     description: str
+    # As for a polled Stream: every landed record carries the delivery id, and a redelivered event
+    # (same id, landed again) counts once.
+    primary_key: tuple[str, ...] = ("delivery_id",)
+    disposition: Literal["merge", "snapshot"] = "merge"
 
     @property
     def key(self) -> str:

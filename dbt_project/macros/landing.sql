@@ -1,11 +1,18 @@
 {#-
   Reading the landing zone (DuckDB only: staging is the adapter boundary).
-  With var('landing_snapshot') set, a build reads only the batches listed there, frozen when it started.
 
   Layout: <root>/source=<source>/stream=<stream>/date=<YYYY-MM-DD>/<batch_id>.jsonl.gz plus
-  <batch_id>.manifest.json. A batch counts only once its manifest exists, so data files are joined to
-  the manifests on batch_id. Globs end in `.jsonl.gz` / `.manifest.json`, which keeps `*.tmp-xxxx`
-  files out. Each vendor record stays raw JSON (`record`), so unknown vendor fields never break a read.
+  <batch_id>.manifest.json. A batch counts only once its manifest exists. Each vendor record stays raw JSON
+  (`record`), so unknown vendor fields never break a read.
+
+  How a stream is read follows its connector's declaration (var `landing_streams`, written by the transform
+  step from connectors.landing_streams()):
+    merge     incremental model, unique_key `_record_key` (the declared primary key). A build parses only
+              the batches it has not built yet; the latest extraction of each key wins (latest_per_key).
+    snapshot  table model: only the latest batch is parsed; it is the whole list.
+  With var('landing_snapshot') set (the transform always sets it), a build reads only the batches listed
+  there, frozen when it started, and records the ones it built in `landing_batches_built`, in the same
+  transaction as the model's rows. Without it every committed batch is read (nothing is recorded).
 -#}
 
 {% macro landing_root() -%}
@@ -16,51 +23,178 @@
     {{ return(landing_root() ~ '/source=' ~ source_name ~ '/stream=' ~ stream) }}
 {%- endmacro %}
 
-{#- The batches frozen for this build (var landing_snapshot, written by the transform step), as a relation
-    (source, stream, batch_id); none when the var is unset (a bare `dbt build` reads every committed batch). -#}
-{% macro landing_snapshot_relation(source_name, stream) -%}
-    (
-        select batch_id
-        from read_json(
-            '{{ var("landing_snapshot") }}',
-            format = 'newline_delimited',
-            columns = {source: 'varchar', stream: 'varchar', batch_id: 'varchar'}
-        )
-        where source = '{{ source_name }}' and stream = '{{ stream }}'
-    )
+{#- The stream's declaration: {primary_key: [json paths], disposition: merge | snapshot}. -#}
+{% macro landing_stream(source_name, stream) -%}
+    {%- set declared = var('landing_streams', none) -%}
+    {%- set key = source_name ~ '/' ~ stream -%}
+    {%- if declared is none -%}
+        {{ exceptions.raise_compiler_error(
+            "var 'landing_streams' is not set. Staging reads each landed stream by the primary key and disposition "
+            ~ "its connector declares; `outcomes transform` passes them. For a bare dbt call add them: "
+            ~ "--vars '{\"landing_streams\": <json of connectors.landing_streams()>}'.") }}
+    {%- endif -%}
+    {%- if key not in declared -%}
+        {{ exceptions.raise_compiler_error(
+            "stream " ~ key ~ " is not in var 'landing_streams' (declared: " ~ (declared.keys() | sort | join(', '))
+            ~ "). Declare it as a Stream of its connector (or a webhook vendor) before staging reads it.") }}
+    {%- endif -%}
+    {%- set declaration = declared[key] -%}
+    {%- if declaration.get('disposition') not in ('merge', 'snapshot') or not declaration.get('primary_key') -%}
+        {{ exceptions.raise_compiler_error(
+            "stream " ~ key ~ " needs a primary_key (list of JSON paths) and a disposition of merge or snapshot; "
+            ~ "var 'landing_streams' has " ~ tojson(declaration)) }}
+    {%- endif -%}
+    {{ return(declaration) }}
 {%- endmacro %}
 
-{% macro landing_has_batches(source_name, stream) -%}
-    {%- if not execute -%}{{ return(true) }}{%- endif -%}
-    {%- set sql -%}
-        {%- if var('landing_snapshot', none) %}
-        select count(*) from {{ landing_snapshot_relation(source_name, stream) }} as frozen
-        {%- else %}
-        select count(*) from glob('{{ landing_stream_path(source_name, stream) }}/date=*/*.manifest.json')
-        {%- endif %}
-    {%- endset -%}
-    {%- set result = run_query(sql) -%}
-    {{ return(result.columns[0].values()[0] > 0) }}
+{#- Model config for a staging model that reads one landed stream: {{ config(**landing_model_config(s, t)) }}.
+    A merge model whose records unnest into several rows each passes `row_id`: a version with no rows then
+    yields one placeholder row (row_id null) so that delete+insert still replaces the key's earlier rows,
+    and the last hook drops it. -#}
+{% macro landing_model_config(source_name, stream, row_id=none) -%}
+    {%- if landing_stream(source_name, stream).disposition == 'snapshot' -%}
+        {{ return({'materialized': 'table'}) }}
+    {%- endif -%}
+    {%- set args = "'" ~ source_name ~ "', '" ~ stream ~ "'" -%}
+    {{ return({
+        'materialized': 'incremental',
+        'incremental_strategy': 'delete+insert',
+        'unique_key': '_record_key',
+        'on_schema_change': 'fail',
+        'post_hook': [
+            '{{ landing_forget_built(' ~ args ~ ') }}',
+            '{{ landing_mark_built(' ~ args ~ ') }}',
+        ] + (['delete from {{ this }} where ' ~ row_id ~ ' is null'] if row_id else []),
+    }) }}
+{%- endmacro %}
+
+{#- The declared primary key of a record as one varchar (a JSON array when the key has several parts). -#}
+{% macro landing_record_key(primary_key, record='record') -%}
+    {%- if primary_key | length == 1 -%}
+        json_extract_string({{ record }}, '$.{{ primary_key[0] }}')
+    {%- else -%}
+        cast(json_array(
+            {%- for part in primary_key %}json_extract_string({{ record }}, '$.{{ part }}'){{ ', ' if not loop.last }}{% endfor -%}
+        ) as varchar)
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro landing_batches_built_relation() -%}
+    {{ return(api.Relation.create(database=target.database, schema=target.schema,
+                                  identifier='landing_batches_built')) }}
+{%- endmacro %}
+
+{#- on-run-start: the record of which batch each incremental staging model has built (DuckDB only). -#}
+{% macro create_landing_batches_built() -%}
+    {%- if target.type == 'duckdb' -%}
+    create table if not exists {{ landing_batches_built_relation() }} (
+        model varchar not null, source varchar not null, stream varchar not null, batch_id varchar not null,
+        built_at timestamp not null
+    )
+    {%- endif -%}
+{%- endmacro %}
+
+{#- on-run-start: a merge model's table left by a build from before it was incremental (no _record_key) is
+    dropped, so this build creates it whole instead of failing on the changed columns. -#}
+{% macro drop_tables_built_before_incremental_staging() -%}
+    {%- if execute and target.type == 'duckdb' -%}
+        {%- for node in graph.nodes.values()
+            if node.resource_type == 'model' and node.config.get('unique_key') == '_record_key' -%}
+            {%- set relation = adapter.get_relation(node.database, node.schema, node.alias or node.name) -%}
+            {#- run_query does not open a transaction (which dbt would roll back after the hooks) -#}
+            {%- if relation is not none and run_query(
+                "select count(*) from duckdb_columns() where database_name = '" ~ relation.database
+                ~ "' and schema_name = '" ~ relation.schema ~ "' and table_name = '" ~ relation.identifier
+                ~ "' and column_name = '_record_key'").columns[0].values()[0] == 0 -%}
+                {%- do log('dropping ' ~ relation ~ ' (built before staging was incremental)', info=true) -%}
+                {%- do adapter.cache_dropped(relation) %}
+    drop table if exists {{ relation }};
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The frozen batches of one stream (var landing_snapshot), as a query of batch_id. -#}
+{% macro landing_snapshot_batches(source_name, stream) -%}
+    select batch_id
+    from read_json(
+        '{{ var("landing_snapshot") }}',
+        format = 'newline_delimited',
+        columns = {source: 'varchar', stream: 'varchar', batch_id: 'varchar'}
+    )
+    where source = '{{ source_name }}' and stream = '{{ stream }}'
+{%- endmacro %}
+
+{#- The batch ids this model reads now, as a query: for a merge model building incrementally, the frozen
+    batches it has not built yet; for a full build all of them; for a snapshot stream only the latest. -#}
+{% macro landing_batches_to_read(source_name, stream, incremental) -%}
+    {%- set disposition = landing_stream(source_name, stream).disposition -%}
+    {%- if var('landing_snapshot', none) -%}
+        {%- set available = landing_snapshot_batches(source_name, stream) -%}
+    {%- else -%}
+        {%- set available -%}
+        select regexp_extract(file, '([^/\\]+)\.manifest\.json$', 1) as batch_id
+        from glob('{{ landing_stream_path(source_name, stream) }}/date=*/*.manifest.json')
+        {%- endset -%}
+    {%- endif -%}
+    {%- if disposition == 'snapshot' -%}
+        select max(batch_id) as batch_id from ({{ available }}) as available
+    {%- elif incremental and var('landing_snapshot', none) -%}
+        select batch_id from ({{ available }}) as available
+        where batch_id not in (
+            select batch_id from {{ landing_batches_built_relation() }} where model = '{{ this.identifier }}'
+        )
+    {%- else -%}
+        {{ available }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- post-hooks of a merge model, in the transaction of its rows: a full build forgets what was built before,
+    and every build records the batches it read. -#}
+{% macro landing_forget_built(source_name, stream) -%}
+    {%- if var('landing_snapshot', none) and not is_incremental() -%}
+    delete from {{ landing_batches_built_relation() }} where model = '{{ this.identifier }}'
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro landing_mark_built(source_name, stream) -%}
+    {%- if var('landing_snapshot', none) -%}
+    insert into {{ landing_batches_built_relation() }} (model, source, stream, batch_id, built_at)
+    select '{{ this.identifier }}', '{{ source_name }}', '{{ stream }}', batch_id, now()
+    from ({{ landing_batches_to_read(source_name, stream, is_incremental()) }}) as read_now
+    where batch_id is not null
+    {%- endif -%}
 {%- endmacro %}
 
 {#-
-  Returns a subquery with one row per committed vendor record:
-    record (json), _batch_id, _extracted_at (UTC timestamp), _record_count (batch's manifest count).
-  latest_batch_only: for snapshot streams, keep only the newest committed batch. It is chosen from
-  the manifests, so a newer empty snapshot correctly empties the stream.
+  One row per committed vendor record of the batches this build reads:
+    record (json), _batch_id, _extracted_at (UTC timestamp) and, for merge streams, _record_key.
+  Merge models pass their parsed rows through latest_per_key(); snapshot models get the latest batch only
+  (chosen from the manifests, so a newer empty snapshot correctly empties the stream).
 -#}
-{% macro read_landing(source_name, stream, latest_batch_only=false) -%}
-    {#- Referencing the declared source records lineage; the manifests are read below with the
-        run-time landing_root so a changed path never depends on a cached parse. -#}
+{% macro landing_records(source_name, stream) -%}
+    {#- Referencing the declared source records lineage; files are read with the run-time landing_root. -#}
     {%- do source(source_name, stream) -%}
+    {%- set declaration = landing_stream(source_name, stream) -%}
     {%- set path = landing_stream_path(source_name, stream) -%}
-    {%- if not landing_has_batches(source_name, stream) -%}
+    {%- set merge = declaration.disposition == 'merge' -%}
+    {%- set batches = landing_batches_to_read(source_name, stream, merge and is_incremental()) -%}
+    {%- set manifest_files = [] -%}
+    {%- if execute -%}
+        {%- set listed = run_query(
+            "select file from glob('" ~ path ~ "/date=*/*.manifest.json') "
+            ~ "where regexp_extract(file, '([^/\\\\]+)\\.manifest\\.json$', 1) in (" ~ batches ~ ") order by file") -%}
+        {%- set manifest_files = listed.columns[0].values() | list -%}
+    {%- endif -%}
+    {#- Above this many batches a read globs the stream and filters on batch ids, instead of naming files. -#}
+    {%- set explicit = manifest_files | length <= 2000 -%}
+    {%- if execute and not manifest_files -%}
     (
         select
             cast(null as json) as record,
             cast(null as varchar) as _batch_id,
-            cast(null as timestamp) as _extracted_at,
-            cast(null as bigint) as _record_count
+            cast(null as timestamp) as _extracted_at
+            {%- if merge %}, cast(null as varchar) as _record_key{% endif %}
         where false
     )
     {%- else -%}
@@ -68,17 +202,20 @@
         with manifests as (
             select
                 json ->> 'batch_id' as batch_id,
-                cast(json ->> 'record_count' as bigint) as record_count,
                 timezone('UTC', cast(json ->> 'extracted_at' as timestamptz)) as extracted_at
             from read_json_objects(
+                {%- if explicit %}
+                [{% for file in manifest_files %}'{{ file }}'{{ ', ' if not loop.last }}{% endfor %}],
+                {%- else %}
                 '{{ path }}/date=*/*.manifest.json',
+                {%- endif %}
                 format = 'auto',
                 hive_partitioning = false
             )
             where json ->> 'source' = '{{ source_name }}'
               and json ->> 'stream' = '{{ stream }}'
-              {%- if var('landing_snapshot', none) %}
-              and json ->> 'batch_id' in {{ landing_snapshot_relation(source_name, stream) }}
+              {%- if not explicit %}
+              and json ->> 'batch_id' in ({{ batches }})
               {%- endif %}
         ),
 
@@ -87,7 +224,11 @@
                 json as record,
                 regexp_extract(filename, '([^/\\]+)\.jsonl\.gz$', 1) as batch_id
             from read_json_objects(
+                {%- if explicit %}
+                [{% for file in manifest_files %}'{{ file[:-(".manifest.json" | length)] }}.jsonl.gz'{{ ', ' if not loop.last }}{% endfor %}],
+                {%- else %}
                 '{{ path }}/date=*/*.jsonl.gz',
+                {%- endif %}
                 format = 'newline_delimited',
                 filename = true,
                 hive_partitioning = false
@@ -97,15 +238,50 @@
         select
             data_files.record,
             manifests.batch_id as _batch_id,
-            manifests.extracted_at as _extracted_at,
-            manifests.record_count as _record_count
+            manifests.extracted_at as _extracted_at
+            {%- if merge %},
+            {{ landing_record_key(declaration.primary_key, 'data_files.record') }} as _record_key
+            {%- endif %}
         from data_files
         inner join manifests on data_files.batch_id = manifests.batch_id
-        {%- if latest_batch_only %}
-        where manifests.batch_id = (select max(batch_id) from manifests)
-        {%- endif %}
     )
     {%- endif -%}
+{%- endmacro %}
+
+{#-
+  The latest extraction of each key of a merge stream, from parsed rows carrying _record_key and _batch_id:
+  the latest batch wins, then `order_within_batch` (a vendor may send one key twice in a batch).
+  rows_per_key='many' keeps every row of the winning version (a record unnested into several rows; each
+  row once by `row_id`). Building incrementally, a key whose stored version comes from a later batch than
+  the one read now (a batch committed late) keeps the stored one.
+-#}
+{% macro latest_per_key(relation, order_within_batch=none, rows_per_key='one', row_id=none) -%}
+    {%- set order -%}
+        _batch_id desc{% if order_within_batch %}, {{ order_within_batch }}{% endif %}
+    {%- endset -%}
+    select *
+    from (
+        {%- if rows_per_key == 'one' %}
+        select *
+        from {{ relation }}
+        qualify row_number() over (partition by _record_key order by {{ order }}) = 1
+        {%- else %}
+        select *
+        from (
+            select *
+            from {{ relation }}
+            qualify rank() over (partition by _record_key order by {{ order }}) = 1
+        ) as latest_version
+        qualify row_number() over (partition by _record_key, {{ row_id }} order by {{ order }}) = 1
+        {%- endif %}
+    ) as latest
+    {%- if is_incremental() %}
+    where not exists (
+        select 1
+        from {{ this }} as stored
+        where stored._record_key = latest._record_key and stored._batch_id > latest._batch_id
+    )
+    {%- endif %}
 {%- endmacro %}
 
 {#- A vendor timestamp string (any ISO offset, or Z) as a UTC timestamp without zone. -#}

@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from connectors import anthropic, m365_copilot, openai
+from connectors import anthropic, landing_streams, m365_copilot, openai
 
 REPO = Path(__file__).resolve().parents[2]
 PROJECT = REPO / "dbt_project"
@@ -257,7 +257,8 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory):
            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     result = subprocess.run(
         [str(DBT), "build", "--profiles-dir", str(PROJECT), "--project-dir", str(PROJECT), "--target", "duckdb",
-         "--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs"), "--select", *MODELS],
+         "--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs"), "--select", *MODELS,
+         "--vars", json.dumps({"landing_streams": landing_streams()})],
         cwd=PROJECT, env=env, capture_output=True, text=True, timeout=600,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]

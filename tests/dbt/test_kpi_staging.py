@@ -25,6 +25,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from connectors import landing_streams
+
 sys.path.insert(0, str(Path(__file__).parent))
 from make_landing_fixture import write_batch  # noqa: E402
 
@@ -32,7 +34,8 @@ REPO = Path(__file__).resolve().parents[2]
 PROJECT = REPO / "dbt_project"
 DBT = Path(sys.executable).parent / "dbt"
 MODELS = (
-    "stg_jira__issues", "stg_jira__issue_status_changes", "stg_jira__users", "stg_jira__statuses",
+    "stg_jira__issues", "stg_jira__issue_status_history", "stg_jira__issue_status_changes", "stg_jira__users",
+    "stg_jira__statuses",
     "stg_github__pull_requests", "stg_github__pull_request_reviews",
     "stg_harvest__time_entries", "stg_harvest__users",
     "int_kpi_items__jira", "int_kpi_items__github", "int_kpi_items__harvest",
@@ -210,7 +213,8 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory):
            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     result = subprocess.run(
         [str(DBT), "build", "--profiles-dir", str(PROJECT), "--project-dir", str(PROJECT), "--target", "duckdb",
-         "--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs"), "--select", *MODELS],
+         "--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs"), "--select", *MODELS,
+         "--vars", json.dumps({"landing_streams": landing_streams()})],
         cwd=PROJECT, env=env, capture_output=True, text=True, timeout=600,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]

@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from connectors import landing_streams
 from outcomes.dbt_models import dbt_model_vars
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -119,7 +120,8 @@ def build(tmp: Path, *, with_later_activity: bool) -> Path:
     result = subprocess.run(
         [str(DBT), "build", "--profiles-dir", str(PROJECT), "--project-dir", str(PROJECT), "--target", "duckdb",
          "--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs"), "--exclude", "resource_type:unit_test",
-         "--vars", json.dumps(dbt_model_vars(PROJECT, workflows=fixture.WORKFLOWS))],
+         "--vars",
+         json.dumps(dbt_model_vars(PROJECT, workflows=fixture.WORKFLOWS, landing_streams=landing_streams()))],
         cwd=PROJECT, env=env, capture_output=True, text=True, timeout=600,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]

@@ -32,6 +32,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from connectors import landing_streams
 from outcomes.dbt_models import dbt_model_vars
 from sandbox.webhooks import github_pull_request_merged, jira_issue_done, zendesk_ticket_solved
 
@@ -93,7 +94,8 @@ def dbt_build(tmp: Path, target: str, env: dict[str, str], *args: str,
     return subprocess.run(
         [str(DBT), "build", "--profiles-dir", str(PROJECT), "--project-dir", str(PROJECT), "--target", target,
          "--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs"),
-         "--vars", json.dumps(dbt_model_vars(PROJECT, workflows=fixture.WORKFLOWS, **(extra_vars or {}))), *args],
+         "--vars", json.dumps(dbt_model_vars(PROJECT, workflows=fixture.WORKFLOWS, landing_streams=landing_streams(),
+                                             **(extra_vars or {}))), *args],
         cwd=PROJECT, env=env, capture_output=True, text=True, timeout=600,
     )
 

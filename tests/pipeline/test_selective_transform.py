@@ -8,6 +8,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from connectors import landing_streams
 from outcomes.dbt_models import dbt_model_vars
 from outcomes.pipeline import record_step, webhook_only_selection
 from outcomes.settings import Settings
@@ -51,7 +52,7 @@ def test_the_selection_names_real_models_with_the_webhook_mart_downstream(tmp_pa
         [str(Path(sys.executable).parent / "dbt"), "ls", "--project-dir", str(project), "--profiles-dir",
          str(project), "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs"),
          "--resource-type", "model", "--output", "name", "--select", *selection.split(),
-         "--vars", json.dumps(dbt_model_vars(project))],
+         "--vars", json.dumps(dbt_model_vars(project, landing_streams=landing_streams()))],
         cwd=project, capture_output=True, text=True, timeout=300,
     )
     assert out.returncode == 0, out.stdout[-2000:]

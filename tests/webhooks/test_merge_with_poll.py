@@ -18,6 +18,7 @@ import duckdb
 import httpx
 import pytest
 
+from connectors import landing_streams
 from connectors.webhooks.app import ReceiverConfig, build_app
 from outcomes.dbt_models import dbt_model_vars
 from sandbox.webhooks import WEBHOOK_SECRETS, signed_request, zendesk_ticket_solved
@@ -68,7 +69,8 @@ def warehouse(tmp_path_factory):
     result = subprocess.run(
         [str(DBT), "build", "--profiles-dir", str(PROJECT), "--project-dir", str(PROJECT), "--target", "duckdb",
          "--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs"),
-         "--vars", json.dumps(dbt_model_vars(PROJECT, workflows=fixture.WORKFLOWS))],
+         "--vars",
+         json.dumps(dbt_model_vars(PROJECT, workflows=fixture.WORKFLOWS, landing_streams=landing_streams()))],
         cwd=PROJECT, env=env, capture_output=True, text=True, timeout=600,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]

@@ -3,11 +3,12 @@
 -- `tool_actions` is a map whose keys can be missing or new: totals sum every key, the four documented
 -- tools also get their own columns, and the rest are counted as "other".
 {%- set tools = ['edit_tool', 'multi_edit_tool', 'notebook_edit_tool', 'write_tool'] %}
+{{ config(**landing_model_config('anthropic', 'claude_code')) }}
 with
 
 source as (
 
-    select * from {{ read_landing('anthropic', 'claude_code') }}
+    select * from {{ landing_records('anthropic', 'claude_code') }}
 
 ),
 
@@ -24,19 +25,15 @@ parsed as (
         cast(json_extract(record, '$.tool_actions') as map(varchar, json)) as tool_actions,
         coalesce(cast(json_extract(record, '$.model_breakdown') as json[]), []) as model_breakdown,
         _batch_id,
-        _extracted_at
+        _extracted_at,
+        _record_key
     from source
 
 ),
 
 deduped as (
 
-    select *
-    from parsed
-    qualify row_number() over (
-        partition by activity_date, actor_type, actor_email_address, actor_api_key_name, terminal_type, is_remote
-        order by _batch_id desc
-    ) = 1
+    {{ latest_per_key('parsed') }}
 
 ),
 
@@ -110,7 +107,8 @@ renamed as (
 
         ----------  lineage
         _batch_id,
-        _extracted_at
+        _extracted_at,
+        _record_key
 
     from deduped
 

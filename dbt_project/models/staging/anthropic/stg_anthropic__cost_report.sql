@@ -1,24 +1,12 @@
 -- Merge stream of daily cost buckets: the latest extraction of each bucket wins, then each bucket is
 -- unnested into its results. `amount` is a decimal string in cents (the lowest currency unit): it is cast
 -- without going through a float, and divided by 100 for currency units.
+{{ config(**landing_model_config('anthropic', 'cost_report', row_id='cost_row_id')) }}
 with
 
 source as (
 
-    select
-        record,
-        cast(left({{ json_str('record', '$.starting_at') }}, 10) as date) as cost_date,
-        _batch_id,
-        _extracted_at
-    from {{ read_landing('anthropic', 'cost_report') }}
-
-),
-
-buckets as (
-
-    select *
-    from source
-    qualify row_number() over (partition by cost_date order by _batch_id desc) = 1
+    select * from {{ landing_records('anthropic', 'cost_report') }}
 
 ),
 
@@ -26,11 +14,13 @@ results as (
 
     select
         record,
-        cost_date,
-        unnest(coalesce(cast(json_extract(record, '$.results') as json[]), [])) as result,
+        cast(left({{ json_str('record', '$.starting_at') }}, 10) as date) as cost_date,
+        -- a bucket without results keeps one placeholder row (see landing_model_config)
+        unnest(coalesce(nullif(cast(json_extract(record, '$.results') as json[]), []), [null])) as result,
         _batch_id,
-        _extracted_at
-    from buckets
+        _extracted_at,
+        _record_key
+    from source
 
 ),
 
@@ -60,16 +50,26 @@ renamed as (
         {{ to_utc(json_str('record', '$.ending_at')) }} as bucket_end_at,
 
         ----------  lineage
+        result is null as _is_placeholder,
         _batch_id,
-        _extracted_at
+        _extracted_at,
+        _record_key
 
     from results
 
+),
+
+keyed as (
+
+    select
+        case when not _is_placeholder then
+            md5(concat_ws('|', cast(cost_date as varchar), coalesce(workspace_id, ''), coalesce(description, ''),
+                coalesce(cost_type, ''), coalesce(model, ''), coalesce(token_type, ''), coalesce(service_tier, ''),
+                coalesce(context_window, ''), coalesce(currency, '')))
+        end as cost_row_id,
+        * exclude (_is_placeholder)
+    from renamed
+
 )
 
-select
-    md5(concat_ws('|', cast(cost_date as varchar), coalesce(workspace_id, ''), coalesce(description, ''),
-        coalesce(cost_type, ''), coalesce(model, ''), coalesce(token_type, ''), coalesce(service_tier, ''),
-        coalesce(context_window, ''), coalesce(currency, ''))) as cost_row_id,
-    *
-from renamed
+{{ latest_per_key('keyed', rows_per_key='many', row_id='cost_row_id') }}

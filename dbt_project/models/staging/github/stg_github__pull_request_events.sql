@@ -1,10 +1,11 @@
 -- Webhook stream: one row per GitHub `pull_request` delivery (X-GitHub-Delivery), deduped again here so a
 -- re-landed batch can never count twice. The pull request's state is as of the event.
+{{ config(**landing_model_config('github', 'pull_request_events')) }}
 with
 
 source as (
 
-    select * from {{ read_landing('github', 'pull_request_events') }}
+    select * from {{ landing_records('github', 'pull_request_events') }}
 
 ),
 
@@ -42,7 +43,8 @@ renamed as (
 
         ----------  lineage
         _batch_id,
-        _extracted_at
+        _extracted_at,
+        _record_key
 
     from source
 
@@ -50,9 +52,7 @@ renamed as (
 
 deduped as (
 
-    select *
-    from renamed
-    qualify row_number() over (partition by delivery_id order by _batch_id) = 1
+    {{ latest_per_key('renamed') }}
 
 )
 

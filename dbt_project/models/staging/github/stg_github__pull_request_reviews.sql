@@ -1,10 +1,11 @@
 -- Merge stream: reviews of merged pull requests; the latest batch wins. The pull request is read from
 -- the review's pull_request_url (/repos/<owner>/<repo>/pulls/<number>).
+{{ config(**landing_model_config('github', 'pull_request_reviews')) }}
 with
 
 source as (
 
-    select * from {{ read_landing('github', 'pull_request_reviews') }}
+    select * from {{ landing_records('github', 'pull_request_reviews') }}
 
 ),
 
@@ -30,7 +31,8 @@ renamed as (
 
         ----------  lineage
         _batch_id,
-        _extracted_at
+        _extracted_at,
+        _record_key
 
     from source
 
@@ -38,9 +40,7 @@ renamed as (
 
 deduped as (
 
-    select *
-    from renamed
-    qualify row_number() over (partition by review_id order by _batch_id desc, submitted_at desc nulls last) = 1
+    {{ latest_per_key('renamed', order_within_batch='submitted_at desc nulls last') }}
 
 )
 
@@ -55,5 +55,6 @@ select
     commit_id,
     submitted_at,
     _batch_id,
-    _extracted_at
+    _extracted_at,
+    _record_key
 from deduped

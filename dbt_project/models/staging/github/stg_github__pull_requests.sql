@@ -1,10 +1,11 @@
 -- Merge stream: a pull request is re-landed whenever it changes. The latest batch wins, then the latest
 -- updated_at. The repository comes from the record's API url (/repos/<owner>/<repo>/pulls/<number>).
+{{ config(**landing_model_config('github', 'pull_requests')) }}
 with
 
 source as (
 
-    select * from {{ read_landing('github', 'pull_requests') }}
+    select * from {{ landing_records('github', 'pull_requests') }}
 
 ),
 
@@ -39,7 +40,8 @@ renamed as (
 
         ----------  lineage
         _batch_id,
-        _extracted_at
+        _extracted_at,
+        _record_key
 
     from source
 
@@ -47,11 +49,7 @@ renamed as (
 
 deduped as (
 
-    select *
-    from renamed
-    qualify row_number() over (
-        partition by pull_request_id order by _batch_id desc, updated_at desc nulls last
-    ) = 1
+    {{ latest_per_key('renamed', order_within_batch='updated_at desc nulls last') }}
 
 )
 

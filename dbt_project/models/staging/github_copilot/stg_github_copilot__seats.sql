@@ -1,11 +1,12 @@
 -- Snapshot stream: the latest committed batch lists every seat. Enterprise listings repeat a user once
 -- per granting org/team, so seats dedupe on assignee.id (latest activity wins); seats without an
 -- assignee are kept, one row each.
+{{ config(**landing_model_config('github_copilot', 'seats')) }}
 with
 
 source as (
 
-    select * from {{ read_landing('github_copilot', 'seats', latest_batch_only=true) }}
+    select * from {{ landing_records('github_copilot', 'seats') }}
 
 ),
 

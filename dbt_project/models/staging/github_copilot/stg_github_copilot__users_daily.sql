@@ -1,9 +1,10 @@
 -- Merge stream: the latest extraction of each (day, user_id) wins.
+{{ config(**landing_model_config('github_copilot', 'users_daily')) }}
 with
 
 source as (
 
-    select * from {{ read_landing('github_copilot', 'users_daily') }}
+    select * from {{ landing_records('github_copilot', 'users_daily') }}
 
 ),
 
@@ -61,7 +62,8 @@ renamed as (
 
         ----------  lineage
         _batch_id,
-        _extracted_at
+        _extracted_at,
+        _record_key
 
     from source
 
@@ -69,12 +71,7 @@ renamed as (
 
 deduped as (
 
-    select *
-    from renamed
-    qualify row_number() over (
-        partition by activity_date, user_id
-        order by _batch_id desc
-    ) = 1
+    {{ latest_per_key('renamed') }}
 
 )
 

@@ -1,10 +1,11 @@
 -- Merge stream: an entry is re-landed whenever it changes (edits, running timers). The latest batch
 -- wins, then the latest updated_at. spent_date is the user's local date, as Harvest keeps it.
+{{ config(**landing_model_config('harvest', 'time_entries')) }}
 with
 
 source as (
 
-    select * from {{ read_landing('harvest', 'time_entries') }}
+    select * from {{ landing_records('harvest', 'time_entries') }}
 
 ),
 
@@ -41,7 +42,8 @@ renamed as (
 
         ----------  lineage
         _batch_id,
-        _extracted_at
+        _extracted_at,
+        _record_key
 
     from source
 
@@ -49,9 +51,7 @@ renamed as (
 
 deduped as (
 
-    select *
-    from renamed
-    qualify row_number() over (partition by time_entry_id order by _batch_id desc, updated_at desc nulls last) = 1
+    {{ latest_per_key('renamed', order_within_batch='updated_at desc nulls last') }}
 
 )
 

@@ -1,9 +1,10 @@
 -- Snapshot stream: the latest committed batch lists every Harvest user.
+{{ config(**landing_model_config('harvest', 'users')) }}
 with
 
 source as (
 
-    select * from {{ read_landing('harvest', 'users', latest_batch_only=true) }}
+    select * from {{ landing_records('harvest', 'users') }}
 
 ),
 

@@ -1,10 +1,11 @@
 -- Webhook stream: one row per Jira `jira:issue_*` delivery (X-Atlassian-Webhook-Identifier), deduped again
 -- here so a re-landed batch can never count twice. The issue's fields are as of the event.
+{{ config(**landing_model_config('jira', 'issue_events')) }}
 with
 
 source as (
 
-    select * from {{ read_landing('jira', 'issue_events') }}
+    select * from {{ landing_records('jira', 'issue_events') }}
 
 ),
 
@@ -33,7 +34,8 @@ renamed as (
 
         ----------  lineage
         _batch_id,
-        _extracted_at
+        _extracted_at,
+        _record_key
 
     from source
 
@@ -41,9 +43,7 @@ renamed as (
 
 deduped as (
 
-    select *
-    from renamed
-    qualify row_number() over (partition by delivery_id order by _batch_id) = 1
+    {{ latest_per_key('renamed') }}
 
 )
 

@@ -1,10 +1,11 @@
 -- Merge stream: an issue is re-landed whenever it changes, with its complete changelog. The latest
 -- batch wins, then the latest `updated`. Jira times carry an offset without a colon (+0000).
+{{ config(**landing_model_config('jira', 'issues')) }}
 with
 
 source as (
 
-    select * from {{ read_landing('jira', 'issues') }}
+    select * from {{ landing_records('jira', 'issues') }}
 
 ),
 
@@ -42,7 +43,8 @@ renamed as (
 
         ----------  lineage
         _batch_id,
-        _extracted_at
+        _extracted_at,
+        _record_key
 
     from source
 
@@ -50,9 +52,7 @@ renamed as (
 
 deduped as (
 
-    select *
-    from renamed
-    qualify row_number() over (partition by issue_id order by _batch_id desc, updated_at desc nulls last) = 1
+    {{ latest_per_key('renamed', order_within_batch='updated_at desc nulls last') }}
 
 )
 

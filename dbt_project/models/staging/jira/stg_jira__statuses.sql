@@ -1,9 +1,10 @@
 -- Snapshot stream: the workflow statuses with their category; the key to reading changelog status ids.
+{{ config(**landing_model_config('jira', 'statuses')) }}
 with
 
 source as (
 
-    select * from {{ read_landing('jira', 'statuses', latest_batch_only=true) }}
+    select * from {{ landing_records('jira', 'statuses') }}
 
 ),
 

@@ -1,10 +1,11 @@
 -- Snapshot stream: the latest committed batch lists every account. emailAddress is absent when the
 -- profile hides it (Jira omits the key), which reads as null here.
+{{ config(**landing_model_config('jira', 'users')) }}
 with
 
 source as (
 
-    select * from {{ read_landing('jira', 'users', latest_batch_only=true) }}
+    select * from {{ landing_records('jira', 'users') }}
 
 ),
 

@@ -1,10 +1,11 @@
 -- Merge stream: one row per (report_refresh_date, user_principal_name); the latest extraction wins.
 -- Graph says "no activity in the period" with "", which json_str turns into null before the date cast.
+{{ config(**landing_model_config('m365_copilot', 'usage_user_detail')) }}
 with
 
 source as (
 
-    select * from {{ read_landing('m365_copilot', 'usage_user_detail') }}
+    select * from {{ landing_records('m365_copilot', 'usage_user_detail') }}
 
 ),
 
@@ -35,7 +36,8 @@ renamed as (
 
         ----------  lineage
         _batch_id,
-        _extracted_at
+        _extracted_at,
+        _record_key
 
     from source
 
@@ -43,12 +45,7 @@ renamed as (
 
 deduped as (
 
-    select *
-    from renamed
-    qualify row_number() over (
-        partition by report_refresh_date, user_principal_name
-        order by _batch_id desc
-    ) = 1
+    {{ latest_per_key('renamed') }}
 
 )
 

@@ -1,9 +1,10 @@
 -- Snapshot stream: the latest committed batch is the whole directory.
+{{ config(**landing_model_config('msgraph', 'users')) }}
 with
 
 source as (
 
-    select * from {{ read_landing('msgraph', 'users', latest_batch_only=true) }}
+    select * from {{ landing_records('msgraph', 'users') }}
 
 ),
 

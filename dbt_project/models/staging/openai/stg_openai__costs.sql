@@ -1,35 +1,25 @@
 -- Merge stream of daily cost buckets: the latest extraction of each bucket wins, then each bucket is
 -- unnested into its results. Amounts are in currency units (dollars); `value` may come as a number or a
 -- string, so it goes through its text form into a decimal.
+{{ config(**landing_model_config('openai', 'costs', row_id='cost_row_id')) }}
 with
 
 source as (
 
-    select
-        record,
-        cast(json_extract_string(record, '$.start_time') as bigint) as start_time,
-        _batch_id,
-        _extracted_at
-    from {{ read_landing('openai', 'costs') }}
-
-),
-
-buckets as (
-
-    select *
-    from source
-    qualify row_number() over (partition by start_time order by _batch_id desc) = 1
+    select * from {{ landing_records('openai', 'costs') }}
 
 ),
 
 results as (
 
     select
-        start_time,
-        unnest(coalesce(cast(json_extract(record, '$.results') as json[]), [])) as result,
+        cast(json_extract_string(record, '$.start_time') as bigint) as start_time,
+        -- a bucket without results keeps one placeholder row (see landing_model_config)
+        unnest(coalesce(nullif(cast(json_extract(record, '$.results') as json[]), []), [null])) as result,
         _batch_id,
-        _extracted_at
-    from buckets
+        _extracted_at,
+        _record_key
+    from source
 
 ),
 
@@ -52,15 +42,25 @@ renamed as (
         cast(timezone('UTC', to_timestamp(start_time)) as date) as cost_date,
 
         ----------  lineage
+        result is null as _is_placeholder,
         _batch_id,
-        _extracted_at
+        _extracted_at,
+        _record_key
 
     from results
 
+),
+
+keyed as (
+
+    select
+        case when not _is_placeholder then
+            md5(concat_ws('|', cast(bucket_start_at as varchar), coalesce(project_id, ''), coalesce(line_item, ''),
+                coalesce(currency, '')))
+        end as cost_row_id,
+        * exclude (_is_placeholder)
+    from renamed
+
 )
 
-select
-    md5(concat_ws('|', cast(bucket_start_at as varchar), coalesce(project_id, ''), coalesce(line_item, ''),
-        coalesce(currency, ''))) as cost_row_id,
-    *
-from renamed
+{{ latest_per_key('keyed', rows_per_key='many', row_id='cost_row_id') }}

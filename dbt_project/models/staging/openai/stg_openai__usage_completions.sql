@@ -1,35 +1,25 @@
 -- Merge stream of daily buckets: the latest extraction of each bucket wins, then each bucket is unnested
 -- into its results (a bucket with `results: []` yields no row). input_tokens includes cached tokens.
+{{ config(**landing_model_config('openai', 'usage_completions', row_id='usage_row_id')) }}
 with
 
 source as (
 
-    select
-        record,
-        cast(json_extract_string(record, '$.start_time') as bigint) as start_time,
-        _batch_id,
-        _extracted_at
-    from {{ read_landing('openai', 'usage_completions') }}
-
-),
-
-buckets as (
-
-    select *
-    from source
-    qualify row_number() over (partition by start_time order by _batch_id desc) = 1
+    select * from {{ landing_records('openai', 'usage_completions') }}
 
 ),
 
 results as (
 
     select
-        start_time,
+        cast(json_extract_string(record, '$.start_time') as bigint) as start_time,
         cast(json_extract_string(record, '$.end_time') as bigint) as end_time,
-        unnest(coalesce(cast(json_extract(record, '$.results') as json[]), [])) as result,
+        -- a bucket without results keeps one placeholder row (see landing_model_config)
+        unnest(coalesce(nullif(cast(json_extract(record, '$.results') as json[]), []), [null])) as result,
         _batch_id,
-        _extracted_at
-    from buckets
+        _extracted_at,
+        _record_key
+    from source
 
 ),
 
@@ -65,16 +55,26 @@ renamed as (
         cast(timezone('UTC', to_timestamp(start_time)) as date) as usage_date,
 
         ----------  lineage
+        result is null as _is_placeholder,
         _batch_id,
-        _extracted_at
+        _extracted_at,
+        _record_key
 
     from results
 
+),
+
+keyed as (
+
+    select
+        case when not _is_placeholder then
+            md5(concat_ws('|', cast(bucket_start_at as varchar), coalesce(user_id, ''), coalesce(project_id, ''),
+                coalesce(api_key_id, ''), coalesce(model, ''), coalesce(cast(is_batch as varchar), ''),
+                coalesce(service_tier, '')))
+        end as usage_row_id,
+        * exclude (_is_placeholder)
+    from renamed
+
 )
 
-select
-    md5(concat_ws('|', cast(bucket_start_at as varchar), coalesce(user_id, ''), coalesce(project_id, ''),
-        coalesce(api_key_id, ''), coalesce(model, ''), coalesce(cast(is_batch as varchar), ''),
-        coalesce(service_tier, ''))) as usage_row_id,
-    *
-from renamed
+{{ latest_per_key('keyed', rows_per_key='many', row_id='usage_row_id') }}

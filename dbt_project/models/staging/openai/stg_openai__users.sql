@@ -1,9 +1,10 @@
 -- Snapshot stream: the latest committed batch is the whole organization.
+{{ config(**landing_model_config('openai', 'users')) }}
 with
 
 source as (
 
-    select * from {{ read_landing('openai', 'users', latest_batch_only=true) }}
+    select * from {{ landing_records('openai', 'users') }}
 
 ),
 

@@ -1,10 +1,11 @@
 -- Webhook stream: one row per Zendesk ticket event (zen:event-type:ticket.*). The receiver lands a delivery
 -- once; staging dedupes on the event id again so a re-landed batch can never count twice.
+{{ config(**landing_model_config('zendesk', 'ticket_events')) }}
 with
 
 source as (
 
-    select * from {{ read_landing('zendesk', 'ticket_events') }}
+    select * from {{ landing_records('zendesk', 'ticket_events') }}
 
 ),
 
@@ -29,7 +30,8 @@ renamed as (
 
         ----------  lineage
         _batch_id,
-        _extracted_at
+        _extracted_at,
+        _record_key
 
     from source
 
@@ -37,9 +39,7 @@ renamed as (
 
 deduped as (
 
-    select *
-    from renamed
-    qualify row_number() over (partition by event_id order by _batch_id) = 1
+    {{ latest_per_key('renamed') }}
 
 )
 

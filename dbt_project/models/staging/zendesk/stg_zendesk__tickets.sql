@@ -1,10 +1,11 @@
 -- Merge stream: a ticket is re-exported whenever it changes. The latest batch wins, then the latest
 -- generated_timestamp inside a batch. Deleted tickets stay here (flagged) so marts decide.
+{{ config(**landing_model_config('zendesk', 'tickets')) }}
 with
 
 source as (
 
-    select * from {{ read_landing('zendesk', 'tickets') }}
+    select * from {{ landing_records('zendesk', 'tickets') }}
 
 ),
 
@@ -48,7 +49,8 @@ renamed as (
 
         ----------  lineage
         _batch_id,
-        _extracted_at
+        _extracted_at,
+        _record_key
 
     from source
 
@@ -56,12 +58,7 @@ renamed as (
 
 deduped as (
 
-    select *
-    from renamed
-    qualify row_number() over (
-        partition by ticket_id
-        order by _batch_id desc, generated_timestamp desc nulls last, updated_at desc nulls last
-    ) = 1
+    {{ latest_per_key('renamed', order_within_batch='generated_timestamp desc nulls last, updated_at desc nulls last') }}
 
 )
 

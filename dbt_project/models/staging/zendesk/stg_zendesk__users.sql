@@ -1,9 +1,10 @@
 -- Snapshot stream: the latest committed batch lists every agent and admin.
+{{ config(**landing_model_config('zendesk', 'users')) }}
 with
 
 source as (
 
-    select * from {{ read_landing('zendesk', 'users', latest_batch_only=true) }}
+    select * from {{ landing_records('zendesk', 'users') }}
 
 ),
 

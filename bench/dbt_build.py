@@ -1,0 +1,163 @@
+"""dbt build cost against reading the landing zone once, and the cost of one more day.
+
+    python -m bench.dbt_build --landing data/landing [--workflows data/sandbox/default_workflows.yml]
+                             [--project-dir dbt_project] [--work /tmp/bench-dbt] [--label after]
+
+Works on a copy (hard links) of an existing landing zone, e.g. the one `make run` or the sandbox generator
+leaves behind, and prints one table row:
+  1. raw scan: `select count(*) from read_json_objects('<landing>/**/*.jsonl.gz')`, the floor of reading
+     every landed record once, with the same DuckDB limits as the build;
+  2. full build: `dbt build` (models and tests) on an empty warehouse over every committed batch;
+  3. increment: one more day lands (per merge stream a batch re-extracting 1/days of its records, per
+     snapshot stream the whole latest list again, as a daily ingest does) and `dbt build` runs again.
+Peak RSS is that of the dbt process and its children (DuckDB runs inside dbt), sampled every 50 ms.
+--project-dir lets the same script measure another checkout of the dbt project (before/after a change).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import psutil
+
+from connectors import landing_streams
+from connectors.landing import LandingZone
+from outcomes.catalog import load_catalog
+from outcomes.settings import PROJECT_ROOT, Settings
+
+
+def run_measured(cmd: list[str], env: dict[str, str], cwd: Path) -> tuple[float, int, subprocess.CompletedProcess]:
+    """Wall seconds and peak RSS (bytes, process tree) of one command."""
+    started = time.monotonic()
+    proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        root = psutil.Process(proc.pid)
+        while not done.is_set():
+            try:
+                tree = [root, *root.children(recursive=True)]
+                peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+            except psutil.Error:
+                pass
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, _ = proc.communicate()
+    done.set()
+    sampler.join()
+    return time.monotonic() - started, peak, subprocess.CompletedProcess(cmd, proc.returncode, out, "")
+
+
+def link_tree(src: Path, dst: Path) -> None:
+    """A copy of the landing zone that shares the files (the increment is added to the copy only)."""
+    shutil.copytree(src, dst, copy_function=os.link, ignore=shutil.ignore_patterns("_quarantine", "*.tmp-*"))
+
+
+def land_one_more_day(landing: Path, days: int) -> int:
+    """Per merge stream, a batch re-extracting 1/days of the latest batch's records; per snapshot stream the
+    latest list again. Returns the records landed."""
+    zone = LandingZone(str(landing))
+    declared, landed = landing_streams(), 0
+    extracted_at = datetime.now(UTC)
+    for key, declaration in declared.items():
+        source, stream = key.split("/")
+        manifests = zone.manifests(source, stream)
+        if not manifests:
+            continue
+        latest = max(manifests, key=lambda m: m.batch_id)
+        records = zone.read_batch(latest)
+        if declaration["disposition"] == "merge":
+            records = records[-math.ceil(len(records) / max(days, 1)):] if records else []
+        batch = zone.open_batch(source, stream, extracted_at)
+        batch.write_many(records)
+        batch.commit()
+        landed += len(records)
+    return landed
+
+
+def write_snapshot(landing: Path, path: Path) -> Path:
+    path.write_text("".join(json.dumps(b) + "\n" for b in LandingZone(str(landing)).committed_batches()))
+    return path
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--landing", required=True, type=Path)
+    parser.add_argument("--workflows", type=Path, default=PROJECT_ROOT / "workflows.yml")
+    parser.add_argument("--project-dir", type=Path, default=PROJECT_ROOT / "dbt_project")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/outcomes-bench-dbt"))
+    parser.add_argument("--label", default="")
+    args = parser.parse_args()
+
+    settings = Settings.from_env()
+    shutil.rmtree(args.work, ignore_errors=True)
+    landing, warehouse = args.work / "landing", args.work / "warehouse.duckdb"
+    link_tree(args.landing.resolve(), landing)
+    files = list(landing.glob("**/*.jsonl.gz"))
+    landing_mb = sum(f.stat().st_size for f in files) / 1e6
+    records = sum(m["record_count"] for m in (json.loads(p.read_text()) for p in landing.glob("**/*.manifest.json")))
+
+    con = duckdb.connect()
+    con.execute(f"set memory_limit = '{settings.duckdb_memory_limit}'; set threads = {settings.duckdb_threads}")
+    raw_scan = math.inf
+    for _ in range(2):  # the faster of two: the build that follows also reads from a warm page cache
+        started = time.monotonic()
+        con.execute(f"select count(*) from read_json_objects('{landing}/**/*.jsonl.gz', format='newline_delimited')")
+        raw_scan = min(raw_scan, time.monotonic() - started)
+    con.close()
+
+    dbt = str(Path(sys.executable).with_name("dbt"))
+    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "OUTCOMES_WAREHOUSE_PATH": str(warehouse),
+           "OUTCOMES_LANDING_ROOT": str(landing), **settings.duckdb_env,
+           "OUTCOMES_DUCKDB_TEMP_DIR": str(args.work / "duckdb_tmp")}
+    variables = {"landing_root": str(landing), "workflows": load_catalog(args.workflows),
+                 "landing_streams": landing_streams()}
+
+    def build(name: str) -> tuple[float, int]:
+        variables["landing_snapshot"] = str(write_snapshot(landing, args.work / f"snapshot-{name}.jsonl"))
+        cmd = [dbt, "build", "--project-dir", str(args.project_dir), "--profiles-dir", str(args.project_dir),
+               "--target-path", str(args.work / "target"), "--log-path", str(args.work / "logs"),
+               "--vars", json.dumps(variables)]
+        seconds, peak, result = run_measured(cmd, env, args.project_dir)
+        if result.returncode != 0:
+            print(result.stdout[-3000:], file=sys.stderr)
+            raise SystemExit(f"dbt build ({name}) failed with exit {result.returncode}; see the log above")
+        return seconds, peak
+
+    full_s, full_peak = build("full")
+    con = duckdb.connect(str(warehouse), read_only=True)
+    people = con.execute("select count(*) from staging.stg_msgraph__users").fetchone()[0]
+    days = con.execute(
+        "select count(distinct activity_date) from staging.stg_github_copilot__users_daily").fetchone()[0]
+    con.close()
+    increment_records = land_one_more_day(landing, days)
+    inc_s, inc_peak = build("increment")
+
+    header = ["label", "people", "days", "records", "landing MB", "full build s", "peak RSS GB", "raw scan s",
+              "build ÷ raw scan", "increment records", "increment s", "increment peak GB", "increment ÷ full"]
+    row = [args.label, people, days, records, f"{landing_mb:.1f}", f"{full_s:.1f}", f"{full_peak / 1e9:.2f}",
+           f"{raw_scan:.2f}", f"{full_s / raw_scan:.1f}", increment_records, f"{inc_s:.1f}",
+           f"{inc_peak / 1e9:.2f}", f"{inc_s / full_s:.2f}"]
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    print("| " + " | ".join(str(v) for v in row) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
