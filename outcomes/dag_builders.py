@@ -84,17 +84,31 @@ def build_transform_dag():
     )
     def transform():
         @task(outlets=[WAREHOUSE], pool=WAREHOUSE_POOL)
-        def dbt_build(triggering_asset_events=None) -> dict:
+        def dbt_build(triggering_asset_events=None, outlet_events=None) -> dict:
             from outcomes.pipeline import transform as run_transform
             from outcomes.pipeline import webhook_only_selection
 
             settings = _settings()
             uris = [getattr(asset, "uri", "") for asset in (triggering_asset_events or {})]
-            return run_transform(settings, select=webhook_only_selection(settings, uris))
+            summary = run_transform(settings, select=webhook_only_selection(settings, uris))
+            # the publish DAG checks that the warehouse still holds exactly this build
+            outlet_events[WAREHOUSE].extra = {"build_id": summary["build_id"]}
+            return summary
 
         dbt_build()
 
     return transform()
+
+
+def triggering_build_id(triggering_asset_events) -> str | None:
+    """The build id in the newest warehouse Asset event that triggered this run (None for a manual run:
+    gate and publish then take the recorded build, still checked against the warehouse)."""
+    events = list(triggering_asset_events.get(WAREHOUSE) or []) if triggering_asset_events else []
+    for event in sorted(events, key=lambda e: e.timestamp, reverse=True):
+        build_id = (getattr(event, "extra", None) or {}).get("build_id")
+        if build_id:
+            return build_id
+    return None
 
 
 def build_publish_dag():
@@ -106,21 +120,22 @@ def build_publish_dag():
         max_active_runs=1,
         tags=["publish", "quality"],
         doc_md="Great Expectations gate over the fresh warehouse, then an atomic publish of the marts to "
-        "`analytics.duckdb`. A failed critical check stops here and the last good file stays.",
+        "`analytics.duckdb`. A failed critical check stops here and the last good file stays. Both check that "
+        "the warehouse holds the build named in the triggering warehouse event (`extra.build_id`).",
         is_paused_upon_creation=False,
     )
     def publish():
         @task(pool=WAREHOUSE_POOL)
-        def quality_gate() -> dict:
+        def quality_gate(triggering_asset_events=None) -> dict:
             from outcomes.pipeline import gate
 
-            return gate(_settings())
+            return gate(_settings(), build_id=triggering_build_id(triggering_asset_events))
 
         @task(outlets=[PUBLISHED], pool=WAREHOUSE_POOL)
-        def publish_marts() -> dict:
+        def publish_marts(triggering_asset_events=None) -> dict:
             from outcomes.pipeline import publish as run_publish
 
-            return run_publish(_settings())
+            return run_publish(_settings(), build_id=triggering_build_id(triggering_asset_events))
 
         quality_gate() >> publish_marts()
 

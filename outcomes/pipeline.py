@@ -10,7 +10,6 @@ import json
 import logging
 import os
 import shutil
-import subprocess
 import sys
 import time
 import uuid
@@ -25,7 +24,9 @@ from connectors.landing import LandingZone
 from connectors.runner import land_stream
 from connectors.state import StateStore
 from outcomes.catalog import check_teams, load_catalog
+from outcomes.child_process import ChildTimedOut, run_bound_child
 from outcomes.settings import Settings
+from outcomes.warehouse_lock import warehouse_lock
 
 log = logging.getLogger("outcomes.pipeline")
 
@@ -134,22 +135,86 @@ def webhook_only_selection(settings: Settings, triggering_uris: list[str]) -> st
     return " ".join(sorted(f"stg_{source}__{stream}+" for source, stream in map(webhook.get, set(triggering_uris))))
 
 
-def freeze_landing(settings: Settings) -> Path:
-    """List the batches committed now; the build reads only these. A batch committed while dbt runs waits
-    for the next build, so no two models of one build can see different landing zones."""
-    snapshot = settings.data_dir / "dbt" / "landing_snapshot.jsonl"
+def freeze_landing(settings: Settings, build_id: str) -> dict[str, Any]:
+    """List the batches committed now, each checked against its manifest; the build reads only these.
+
+    A batch committed while dbt runs waits for the next build, so no two models of one build can see
+    different landing zones. A batch whose data file does not match its manifest (sha256, record count) is
+    quarantined: left out of the build and reported. A data file no manifest names is never read (a stray
+    copy, a crash before the manifest, a file that is not even gzip): it is reported and ignored. The
+    snapshot is written once per build id and never rewritten.
+    """
+    zone = LandingZone(settings.landing_root)
+    manifests, unmanifested = zone.scan()
+    batches, quarantined = [], []
+    for path, manifest, unreadable in manifests:
+        problem = unreadable or zone.verify_batch(manifest)
+        if problem:
+            log.error("quarantined landing batch %s: %s", path, problem)
+            quarantined.append({"manifest": path, "reason": problem})
+            continue
+        batches.append({"source": manifest.source, "stream": manifest.stream, "batch_id": manifest.batch_id,
+                        "data_file": manifest.data_file})
+    for path in unmanifested:
+        log.warning("ignored landing file without a manifest: %s", path)
+    snapshot = snapshot_dir(settings) / f"landing_{build_id}.jsonl"
     snapshot.parent.mkdir(parents=True, exist_ok=True)
-    batches = LandingZone(settings.landing_root).committed_batches()
-    snapshot.write_text("".join(json.dumps(b) + "\n" for b in batches))
-    return snapshot
+    with open(snapshot, "x") as fh:  # "x": one snapshot per build id, never rewritten
+        fh.write("".join(json.dumps(b) + "\n" for b in batches))
+        fh.flush()
+        os.fsync(fh.fileno())
+    _prune_snapshots(snapshot.parent, keep=snapshot)
+    return {"snapshot": snapshot, "batches": len(batches), "quarantined": quarantined,
+            "ignored_files": unmanifested}
+
+
+def snapshot_dir(settings: Settings) -> Path:
+    return settings.data_dir / "dbt" / "snapshots"
+
+
+def _prune_snapshots(directory: Path, keep: Path, retain: int = 20) -> None:
+    """Keep the newest few snapshots (they say what each recent build read); the current one always."""
+    old = sorted((p for p in directory.glob("landing_*.jsonl") if p != keep), key=lambda p: p.stat().st_mtime)
+    for path in old[: max(0, len(old) - retain + 1)]:
+        path.unlink(missing_ok=True)
+
+
+def warehouse_lock_path(settings: Settings) -> Path:
+    return settings.data_dir / "dbt" / "warehouse.lock"
 
 
 def transform(settings: Settings, target: str = "duckdb", select: str | None = None) -> dict[str, Any]:
-    """One `dbt build` process: the warehouse has one writer (DESIGN: "One DuckDB writer")."""
+    """One `dbt build` process: the warehouse has one writer (DESIGN: "One DuckDB writer").
+
+    The writer lock comes first, then a record that this build started: from then on the previous
+    success no longer vouches for the warehouse, whatever happens to this build. dbt writes the build id
+    into the warehouse at its end (`outcomes_build`), which gate and publish compare with the id they got.
+    """
+    build_id, started_at = uuid.uuid4().hex, datetime.now(UTC).isoformat()
+    holder = {"step": "transform", "build_id": build_id, "started_at": started_at}
+    with warehouse_lock(warehouse_lock_path(settings), holder):
+        previous = read_step(settings, "transform") or {}
+        record_step(settings, "transform", {"build_id": build_id, "started_at": started_at, "pid": os.getpid(),
+                                            "status": "running", "success": False, "selected": select,
+                                            "full_build_done": False})
+        try:
+            return _build(settings, target, select, build_id, started_at, previous)
+        except Exception as exc:
+            if (read_step(settings, "transform") or {}).get("status") == "running":
+                record_step(settings, "transform", {"build_id": build_id, "started_at": started_at,
+                                                    "status": "failed", "success": False, "selected": select,
+                                                    "full_build_done": False, "failures": [str(exc)]})
+            raise
+
+
+def _build(settings: Settings, target: str, select: str | None, build_id: str, started_at: str,
+           previous: dict[str, Any]) -> dict[str, Any]:
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     project = settings.dbt_project_dir
     target_dir = settings.data_dir / "dbt" / "target"
-    variables = {**dbt_vars(settings), "landing_snapshot": str(freeze_landing(settings))}
+    variables = dbt_vars(settings)
+    frozen = freeze_landing(settings, build_id)
+    variables.update(landing_snapshot=str(frozen["snapshot"]), build_id=build_id)
     cmd = [
         dbt_executable(), "build", "--project-dir", str(project), "--profiles-dir", str(project),
         "--target", target, "--target-path", str(target_dir), "--vars", json.dumps(variables),
@@ -163,20 +228,27 @@ def transform(settings: Settings, target: str = "duckdb", select: str | None = N
         "OUTCOMES_WAREHOUSE_PATH": str(settings.warehouse_path),
         "OUTCOMES_LANDING_ROOT": str(settings.landing_root),
     }
+    (target_dir / "run_results.json").unlink(missing_ok=True)  # a stale one must not describe this build
     started = time.monotonic()
-    proc = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True)
+    try:
+        proc = run_bound_child(cmd, cwd=str(project), env=env, timeout=settings.build_timeout_seconds)
+    except ChildTimedOut as exc:
+        raise StepFailed(f"dbt build {build_id} stopped: {exc} (OUTCOMES_BUILD_TIMEOUT_SECONDS="
+                         f"{settings.build_timeout_seconds:g}); the warehouse is not vouched for until a "
+                         "build succeeds") from None
     summary = _dbt_summary(target_dir / "run_results.json")
-    # The gate and publish refer to this id, so a gate result can never vouch for a different build.
     success = proc.returncode == 0
-    previous = read_step(settings, "transform") or {}
-    summary.update(seconds=round(time.monotonic() - started, 1), build_id=uuid.uuid4().hex, success=success,
-                   selected=select,
+    summary.update(seconds=round(time.monotonic() - started, 1), build_id=build_id, started_at=started_at,
+                   status="succeeded" if success else "failed", success=success, selected=select,
+                   landing_batches=frozen["batches"], quarantined=frozen["quarantined"],
+                   ignored_files=frozen["ignored_files"],
                    # a selective build may follow only a warehouse that a full build left whole
                    full_build_done=success and (select is None or bool(previous.get("full_build_done"))))
     record_step(settings, "transform", summary)
     if proc.returncode != 0:
         tail = "\n".join(proc.stdout.splitlines()[-25:])
-        raise StepFailed(f"dbt build failed (exit {proc.returncode}); failing nodes: {summary['failures']}\n{tail}")
+        raise StepFailed(f"dbt build {build_id} failed (exit {proc.returncode}); failing nodes: "
+                         f"{summary['failures']}\n{tail}")
     return summary
 
 
@@ -205,31 +277,79 @@ def _dbt_summary(run_results: Path) -> dict[str, Any]:
 # -- gate and publish ------------------------------------------------------------------------------
 
 
-def gate(settings: Settings) -> dict[str, Any]:
+def warehouse_build_id(settings: Settings) -> str | None:
+    """The id the last build wrote into the warehouse itself (dbt's on-run-end hook), or None."""
+    import duckdb
+
+    if not settings.warehouse_path.exists():
+        return None
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        rows = con.execute("select table_schema from information_schema.tables "
+                           "where table_name = 'outcomes_build'").fetchall()
+        if not rows:
+            return None
+        row = con.execute(f'select build_id from "{rows[0][0]}".outcomes_build').fetchall()
+        return row[0][0] if row else None
+    finally:
+        con.close()
+
+
+def vouched_build(settings: Settings, build_id: str | None, step: str) -> dict[str, Any]:
+    """The recorded, successful build that made the warehouse as it is now, or StepFailed saying why not.
+
+    `build_id` is the id the caller was given (the Asset event's extra in Airflow); None means the one
+    recorded in the run log. The warehouse itself must hold the same id: a build that nobody recorded
+    (a killed transform's orphan, a bare `dbt build`) never gets through.
+    """
+    build = read_step(settings, "transform") or {}
+    wanted = build_id or build.get("build_id")
+    if build_id and build.get("build_id") != build_id:
+        raise StepFailed(f"{step}: asked for build {build_id}, but the last recorded transform is build "
+                         f"{build.get('build_id')} ({build.get('status', 'unknown')}); refusing")
+    if not build.get("success"):
+        raise StepFailed(f"{step}: the last transform (build {build.get('build_id')}, "
+                         f"{build.get('status', 'no record')}) did not succeed; nothing to {step}")
+    inside = warehouse_build_id(settings)
+    if inside != wanted:
+        raise StepFailed(f"{step}: the warehouse was written by build {inside}, not by the recorded build "
+                         f"{wanted}; refusing (run the transform again)")
+    return build
+
+
+def gate(settings: Settings, build_id: str | None = None) -> dict[str, Any]:
     from expectations.runner import run_gate
 
-    build = read_step(settings, "transform") or {}
-    if not build.get("success"):
-        record_step(settings, "gate", {"success": False, "build_id": build.get("build_id"),
-                                       "failures": ["the last transform did not succeed"]})
-        raise StepFailed("the last transform did not succeed; nothing to gate")
-    result = run_gate(
-        str(settings.warehouse_path), settings.landing_root, str(settings.gx_root),
-        {"min_group_size": settings.min_group_size, "max_landing_age_hours": settings.max_landing_age_hours,
-         "min_identity_coverage": settings.min_identity_coverage},
-    )
+    holder = {"step": "gate", "build_id": build_id, "started_at": datetime.now(UTC).isoformat()}
+    with warehouse_lock(warehouse_lock_path(settings), holder):
+        try:
+            build = vouched_build(settings, build_id, "gate")
+        except StepFailed as exc:
+            record_step(settings, "gate", {"success": False, "build_id": build_id, "failures": [str(exc)]})
+            raise
+        result = run_gate(
+            str(settings.warehouse_path), settings.landing_root, str(settings.gx_root),
+            {"min_group_size": settings.min_group_size, "max_landing_age_hours": settings.max_landing_age_hours,
+             "min_identity_coverage": settings.min_identity_coverage},
+        )
+    failures = result.failures()
+    if build.get("quarantined") and not settings.publish_with_quarantined:
+        failures.append(
+            f"landing: {len(build['quarantined'])} batch(es) did not match their manifest and were left out of "
+            f"build {build['build_id']}: " + "; ".join(q["reason"] for q in build["quarantined"])
+            + " (restore or remove them and re-ingest; OUTCOMES_PUBLISH_WITH_QUARANTINED=1 publishes without)")
     summary = {
-        "success": result.success,
+        "success": not failures,
         "build_id": build["build_id"],
         "checks_passed": result.checks_passed,
-        "checks_failed": result.checks_failed,
-        "failures": result.failures(),
+        "checks_failed": result.checks_failed + (len(failures) - len(result.failures())),
+        "failures": failures,
         "warnings": [f"{s.suite}: {w}" for s in result.suites for w in s.warnings],
         "data_docs": result.data_docs,
     }
     record_step(settings, "gate", summary)
-    if not result.success:
-        raise StepFailed("quality gate failed, nothing published: " + "; ".join(result.failures()))
+    if failures:
+        raise StepFailed("quality gate failed, nothing published: " + "; ".join(failures))
     return summary
 
 
@@ -241,16 +361,25 @@ def published_tables(con) -> list[tuple[str, str]]:
     ).fetchall()
 
 
-def publish(settings: Settings) -> dict[str, Any]:
+def publish(settings: Settings, build_id: str | None = None) -> dict[str, Any]:
     """Copy the marts into a new file and rename it over analytics.duckdb (readers never see half a file)."""
+    holder = {"step": "publish", "build_id": build_id, "started_at": datetime.now(UTC).isoformat()}
+    with warehouse_lock(warehouse_lock_path(settings), holder):
+        build = vouched_build(settings, build_id, "publish")
+        gate_result = read_step(settings, "gate") or {}
+        if not (gate_result.get("success") and gate_result.get("build_id") == build["build_id"]):
+            raise StepFailed(f"build {build['build_id']} has not passed the quality gate (the last gate result is "
+                             f"for build {gate_result.get('build_id')}, success={gate_result.get('success')}); "
+                             "refusing to publish (the last published file stays)")
+        summary = _copy_marts(settings)
+    summary["build_id"] = build["build_id"]
+    record_step(settings, "publish", summary)
+    return summary
+
+
+def _copy_marts(settings: Settings) -> dict[str, Any]:
     import duckdb
 
-    gate_result = read_step(settings, "gate") or {}
-    build = read_step(settings, "transform") or {}
-    gated = gate_result.get("success") and gate_result.get("build_id") == build.get("build_id")
-    if not (build.get("success") and gated):
-        raise StepFailed("the current warehouse build has not passed the quality gate; refusing to publish "
-                         "(the last published file stays)")
     target = settings.published_path
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
@@ -276,6 +405,4 @@ def publish(settings: Settings) -> dict[str, Any]:
     with open(tmp, "rb+") as fh:
         os.fsync(fh.fileno())
     os.replace(tmp, target)
-    summary = {"published_path": str(target), "tables": rows}
-    record_step(settings, "publish", summary)
-    return summary
+    return {"published_path": str(target), "tables": rows}

@@ -23,6 +23,10 @@ class Settings:
     min_group_size: int
     max_landing_age_hours: float
     min_identity_coverage: float
+    # a dbt build running longer than this is stopped (its process group is killed) and fails
+    build_timeout_seconds: float = 3600.0
+    # a batch that does not match its manifest is left out of the build and, unless this is set, blocks publish
+    publish_with_quarantined: bool = False
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -42,6 +46,8 @@ class Settings:
             max_landing_age_hours=float(env("OUTCOMES_MAX_LANDING_AGE_HOURS", "48")),
             # share of each source's activity that must resolve to a person for the gate to pass
             min_identity_coverage=float(env("OUTCOMES_MIN_IDENTITY_COVERAGE", "0.9")),
+            build_timeout_seconds=float(env("OUTCOMES_BUILD_TIMEOUT_SECONDS", "3600")),
+            publish_with_quarantined=env("OUTCOMES_PUBLISH_WITH_QUARANTINED", "0").lower() in ("1", "true", "yes"),
         )
 
     def export(self) -> None:
@@ -57,5 +63,7 @@ class Settings:
                 "OUTCOMES_WORKFLOWS": str(self.workflows_path),
                 "OUTCOMES_MIN_GROUP_SIZE": str(self.min_group_size),
                 "OUTCOMES_MIN_IDENTITY_COVERAGE": str(self.min_identity_coverage),
+                "OUTCOMES_BUILD_TIMEOUT_SECONDS": str(self.build_timeout_seconds),
+                "OUTCOMES_PUBLISH_WITH_QUARANTINED": "1" if self.publish_with_quarantined else "0",
             }
         )

@@ -3,9 +3,9 @@
   With var('landing_snapshot') set, a build reads only the batches listed there, frozen when it started.
 
   Layout: <root>/source=<source>/stream=<stream>/date=<YYYY-MM-DD>/<batch_id>.jsonl.gz plus
-  <batch_id>.manifest.json. A batch counts only once its manifest exists, so data files are joined to
-  the manifests on batch_id. Globs end in `.jsonl.gz` / `.manifest.json`, which keeps `*.tmp-xxxx`
-  files out. Each vendor record stays raw JSON (`record`), so unknown vendor fields never break a read.
+  <batch_id>.manifest.json. A batch counts only once its manifest exists: only the data files that
+  manifests name are read (listed explicitly, never globbed), so a stray or half-written file is never
+  opened. Each vendor record stays raw JSON (`record`), so unknown vendor fields never break a read.
 -#}
 
 {% macro landing_root() -%}
@@ -16,31 +16,45 @@
     {{ return(landing_root() ~ '/source=' ~ source_name ~ '/stream=' ~ stream) }}
 {%- endmacro %}
 
-{#- The batches frozen for this build (var landing_snapshot, written by the transform step), as a relation
-    (source, stream, batch_id); none when the var is unset (a bare `dbt build` reads every committed batch). -#}
-{% macro landing_snapshot_relation(source_name, stream) -%}
-    (
-        select batch_id
+{#- The data files (relative to the landing root) of the stream's batches this build reads: with
+    var('landing_snapshot'), the ones frozen (and checked against their manifests) when the build started;
+    without it (a bare `dbt build`), every committed batch, as named by its manifest. A data file that no
+    manifest names is never read, whatever it holds. -#}
+{% macro landing_batch_files(source_name, stream) -%}
+    {%- if not execute -%}{{ return([]) }}{%- endif -%}
+    {%- if not var('landing_snapshot', none) -%}
+        {%- set found = run_query("select count(*) from glob('" ~ landing_stream_path(source_name, stream)
+                                  ~ "/date=*/*.manifest.json')") -%}
+        {%- if found.columns[0].values()[0] == 0 -%}{{ return([]) }}{%- endif -%}
+    {%- endif -%}
+    {%- set sql -%}
+        {%- if var('landing_snapshot', none) %}
+        select data_file
         from read_json(
             '{{ var("landing_snapshot") }}',
             format = 'newline_delimited',
-            columns = {source: 'varchar', stream: 'varchar', batch_id: 'varchar'}
+            columns = {source: 'varchar', stream: 'varchar', batch_id: 'varchar', data_file: 'varchar'}
         )
         where source = '{{ source_name }}' and stream = '{{ stream }}'
-    )
+        {%- else %}
+        select json ->> 'data_file'
+        from read_json_objects(
+            '{{ landing_stream_path(source_name, stream) }}/date=*/*.manifest.json',
+            format = 'auto', hive_partitioning = false
+        )
+        where json ->> 'source' = '{{ source_name }}' and json ->> 'stream' = '{{ stream }}'
+        {%- endif %}
+        order by 1
+    {%- endset -%}
+    {{ return(run_query(sql).columns[0].values() | list) }}
 {%- endmacro %}
 
 {% macro landing_has_batches(source_name, stream) -%}
-    {%- if not execute -%}{{ return(true) }}{%- endif -%}
-    {%- set sql -%}
-        {%- if var('landing_snapshot', none) %}
-        select count(*) from {{ landing_snapshot_relation(source_name, stream) }} as frozen
-        {%- else %}
-        select count(*) from glob('{{ landing_stream_path(source_name, stream) }}/date=*/*.manifest.json')
-        {%- endif %}
-    {%- endset -%}
-    {%- set result = run_query(sql) -%}
-    {{ return(result.columns[0].values()[0] > 0) }}
+    {{ return(landing_batch_files(source_name, stream) | length > 0) }}
+{%- endmacro %}
+
+{% macro landing_file_list(files, suffix) -%}
+    [{%- for f in files -%}'{{ landing_root() }}/{{ f[:-9] ~ suffix }}'{{ ", " if not loop.last }}{%- endfor -%}]
 {%- endmacro %}
 
 {#-
@@ -53,8 +67,8 @@
     {#- Referencing the declared source records lineage; the manifests are read below with the
         run-time landing_root so a changed path never depends on a cached parse. -#}
     {%- do source(source_name, stream) -%}
-    {%- set path = landing_stream_path(source_name, stream) -%}
-    {%- if not landing_has_batches(source_name, stream) -%}
+    {%- set files = landing_batch_files(source_name, stream) -%}
+    {%- if not files -%}
     (
         select
             cast(null as json) as record,
@@ -71,15 +85,12 @@
                 cast(json ->> 'record_count' as bigint) as record_count,
                 timezone('UTC', cast(json ->> 'extracted_at' as timestamptz)) as extracted_at
             from read_json_objects(
-                '{{ path }}/date=*/*.manifest.json',
+                {{ landing_file_list(files, '.manifest.json') }},
                 format = 'auto',
                 hive_partitioning = false
             )
             where json ->> 'source' = '{{ source_name }}'
               and json ->> 'stream' = '{{ stream }}'
-              {%- if var('landing_snapshot', none) %}
-              and json ->> 'batch_id' in {{ landing_snapshot_relation(source_name, stream) }}
-              {%- endif %}
         ),
 
         data_files as (
@@ -87,7 +98,7 @@
                 json as record,
                 regexp_extract(filename, '([^/\\]+)\.jsonl\.gz$', 1) as batch_id
             from read_json_objects(
-                '{{ path }}/date=*/*.jsonl.gz',
+                {{ landing_file_list(files, '.jsonl.gz') }},
                 format = 'newline_delimited',
                 filename = true,
                 hive_partitioning = false

@@ -68,3 +68,17 @@ def test_assets_chain_ingest_to_transform_to_publish():
     assert [a.uri for a in publish.timetable.asset_condition.objects] == ["x-warehouse://outcomes"]
     assert {o.uri for t in publish.tasks for o in t.outlets} == {"x-warehouse://analytics"}
     assert [t.task_id for t in publish.topological_sort()] == ["quality_gate", "publish_marts"]
+
+
+def test_publish_takes_the_build_id_of_the_newest_warehouse_event():
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    from outcomes.assets import WAREHOUSE
+    from outcomes.dag_builders import triggering_build_id
+
+    older = SimpleNamespace(timestamp=datetime(2026, 5, 1, tzinfo=UTC), extra={"build_id": "b-older"})
+    newer = SimpleNamespace(timestamp=datetime(2026, 5, 2, tzinfo=UTC), extra={"build_id": "b-newer"})
+    assert triggering_build_id({WAREHOUSE: [newer, older]}) == "b-newer"
+    assert triggering_build_id({WAREHOUSE: []}) is None
+    assert triggering_build_id(None) is None
