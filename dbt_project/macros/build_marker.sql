@@ -8,6 +8,9 @@
     {%- if execute and flags.WHICH in ('build', 'run', 'seed', 'snapshot') -%}
         {%- set build_id = var('build_id', 'unrecorded-' ~ invocation_id) -%}
         {%- set relation = target.schema ~ '.outcomes_build' -%}
+        {%- call statement('outcomes_build_marker_schema') -%}
+            create schema if not exists {{ target.schema }}
+        {%- endcall -%}
         {%- call statement('outcomes_build_marker') -%}
             create table if not exists {{ relation }} (build_id varchar(64), invocation_id varchar(64), finished_at timestamp)
         {%- endcall -%}
