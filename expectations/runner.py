@@ -215,6 +215,7 @@ def run_gate(warehouse_path: str, landing_root: str, docs_root: str, settings: d
             if "suppressed" in frame.columns:  # privacy checks look at what a reader can see
                 frame = frame[~frame["suppressed"].fillna(False).astype(bool)]
             results.append(validator.validate(spec, frame, relation))
+        results.extend(_privacy_results(con, validator))
     finally:
         con.close()
     docs = validator.build_docs()
@@ -222,6 +223,29 @@ def run_gate(warehouse_path: str, landing_root: str, docs_root: str, settings: d
     log.info("gate %s: %d checks passed, %d failed", "passed" if gate.success else "FAILED",
              gate.checks_passed, gate.checks_failed)
     return gate
+
+
+def _privacy_results(con, validator: Validator) -> list[SuiteResult]:
+    """min_group_size on every published mart (mart_*) that counts people, visible and suppressed rows apart."""
+    from expectations.suites import privacy_suite, suppressed_rows_suite
+
+    results = []
+    marts = con.execute(
+        "select table_schema, table_name from information_schema.tables "
+        "where table_name like 'mart\\_%' escape '\\' and table_type = 'BASE TABLE' order by table_name"
+    ).fetchall()
+    for schema, name in marts:
+        frame = con.sql(f'select * from "{schema}"."{name}"').df()
+        spec = privacy_suite(name, list(frame.columns))
+        if spec is None:
+            continue
+        hidden = frame["suppressed"].fillna(False).astype(bool) if "suppressed" in frame.columns else None
+        visible = frame if hidden is None else frame[~hidden]
+        results.append(validator.validate(spec, visible, f"{name}__privacy"))
+        if hidden is not None and hidden.any():
+            results.append(validator.validate(suppressed_rows_suite(name, list(frame.columns)), frame[hidden],
+                                              f"{name}__suppressed"))
+    return results
 
 
 def _schema_of(con, relation: str) -> str | None:

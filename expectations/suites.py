@@ -171,6 +171,29 @@ def _mart_identity_coverage(settings: dict) -> list:
     ]
 
 
+# Privacy, on every published mart: columns that count the people a row describes. A visible row's count
+# is at least min_group_size; a suppressed row shows no count at all.
+PEOPLE_COUNT_COLUMNS = ("people_n", "org_size", "adopters_n", "control_n")
+
+
+def privacy_suite(relation: str, columns: list[str]) -> SuiteSpec | None:
+    """The privacy suite for one published mart, or None when it has no people count."""
+    people = [c for c in PEOPLE_COUNT_COLUMNS if c in columns]
+    if not people:
+        return None
+    return SuiteSpec(f"privacy.{relation}", lambda settings: [
+        gxe.ExpectColumnValuesToBeBetween(column=c, min_value=settings["min_group_size"], severity="critical")
+        for c in people
+    ])
+
+
+def suppressed_rows_suite(relation: str, columns: list[str]) -> SuiteSpec:
+    counts = [c for c in columns if c.endswith("_n") or c in PEOPLE_COUNT_COLUMNS]
+    return SuiteSpec(f"privacy.{relation}.suppressed", lambda _: [
+        gxe.ExpectColumnValuesToBeNull(column=c, severity="critical") for c in counts
+    ])
+
+
 # Gate suites: relation name in the warehouse -> suite. Visible (non-suppressed) rows only for privacy checks.
 GATE_SUITES: dict[str, SuiteSpec] = {
     "fct_support_tickets": SuiteSpec("warehouse.support_tickets", _staging_tickets),

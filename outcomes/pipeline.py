@@ -377,12 +377,37 @@ def publish(settings: Settings, build_id: str | None = None) -> dict[str, Any]:
     return summary
 
 
+def remove_stale_publish_files(target: Path) -> list[Path]:
+    """Remove the temp copies (and their DuckDB .wal) that a publish killed mid-copy left behind: those of
+    processes that no longer exist. A live publisher's file is left alone."""
+    removed = []
+    for path in target.parent.glob(f".{target.name}.tmp-*"):
+        pid = path.name.removeprefix(f".{target.name}.tmp-").removesuffix(".wal")
+        if not pid.isdigit() or _pid_alive(int(pid)):
+            continue
+        path.unlink(missing_ok=True)
+        removed.append(path)
+        log.warning("removed %s, left by publish process %s that no longer runs", path, pid)
+    return removed
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _copy_marts(settings: Settings) -> dict[str, Any]:
     import duckdb
 
     target = settings.published_path
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    remove_stale_publish_files(target)
     tmp.unlink(missing_ok=True)
     con = duckdb.connect()
     try:
