@@ -72,7 +72,9 @@ def ingest(source: str, conn: ConnectionConfig, settings: Settings, streams: lis
             continue
         # one run-log file per stream: Airflow lands each stream in its own task
         try:
-            result = land_stream(stream, client, zone, state, validate=validator).as_dict()
+            deadline = float(client.settings.get("stream_deadline_seconds") or settings.stream_deadline_seconds)
+            with client.deadline(deadline, stream.key):
+                result = land_stream(stream, client, zone, state, validate=validator).as_dict()
             results.append(result)
             record_step(settings, f"ingest_{source}.{stream.name}", {"streams": [result], "errors": []})
         except ConnectorError as exc:

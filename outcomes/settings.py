@@ -27,6 +27,9 @@ class Settings:
     build_timeout_seconds: float = 3600.0
     # a batch that does not match its manifest is left out of the build and, unless this is set, blocks publish
     publish_with_quarantined: bool = False
+    # one stream's extraction, retries and waits included, fails after this (a connection's extra
+    # `stream_deadline_seconds` overrides it for that source)
+    stream_deadline_seconds: float = 1800.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -47,6 +50,7 @@ class Settings:
             # share of each source's activity that must resolve to a person for the gate to pass
             min_identity_coverage=float(env("OUTCOMES_MIN_IDENTITY_COVERAGE", "0.9")),
             build_timeout_seconds=float(env("OUTCOMES_BUILD_TIMEOUT_SECONDS", "3600")),
+            stream_deadline_seconds=float(env("OUTCOMES_STREAM_DEADLINE_SECONDS", "1800")),
             publish_with_quarantined=env("OUTCOMES_PUBLISH_WITH_QUARANTINED", "0").lower() in ("1", "true", "yes"),
         )
 
@@ -64,6 +68,7 @@ class Settings:
                 "OUTCOMES_MIN_GROUP_SIZE": str(self.min_group_size),
                 "OUTCOMES_MIN_IDENTITY_COVERAGE": str(self.min_identity_coverage),
                 "OUTCOMES_BUILD_TIMEOUT_SECONDS": str(self.build_timeout_seconds),
+                "OUTCOMES_STREAM_DEADLINE_SECONDS": str(self.stream_deadline_seconds),
                 "OUTCOMES_PUBLISH_WITH_QUARANTINED": "1" if self.publish_with_quarantined else "0",
             }
         )
