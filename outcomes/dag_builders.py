@@ -57,6 +57,49 @@ def build_ingest_dag(source: str, schedule: str = "@hourly"):
     return ingest()
 
 
+def build_reconcile_dag(schedule: str = "@daily"):
+    """One DAG re-reading the recent past of every incremental stream (late records; docs/late_data.md).
+    Each run re-lands the last `resync_days`; on `full_reload_weekday` it reloads everything."""
+    import os
+
+    from connectors import sources
+
+    @dag(
+        dag_id="reconcile",
+        schedule=os.environ.get("OUTCOMES_RECONCILE_SCHEDULE", schedule),
+        start_date=START,
+        catchup=False,
+        max_active_runs=1,
+        tags=["ingest", "reconcile"],
+        doc_md="Re-lands the last `OUTCOMES_RESYNC_DAYS` (default 7) of every incremental stream, so records "
+        "a vendor shows late (back-dated or edited long after) are not lost; on `OUTCOMES_FULL_RELOAD_WEEKDAY` "
+        "(default Sunday) a full reload. Staging keeps the latest extraction per key, so nothing is "
+        "duplicated; cursors do not move. Where the vendor gives totals, a count difference is a warning.",
+        default_args=DEFAULT_ARGS,
+        is_paused_upon_creation=False,
+    )
+    def reconcile():
+        for source, module in sources().items():
+            for stream in module.STREAMS:
+                if stream.disposition != "merge":
+                    continue
+
+                @task(task_id=f"reconcile_{source}_{stream.name}", outlets=[landing_asset(source, stream.name)])
+                def run(source: str = source, stream_name: str = stream.name, logical_date=None) -> list[dict]:
+                    from connectors.config import ConnectionConfig
+                    from outcomes.pipeline import conn_id_for
+                    from outcomes.pipeline import reconcile as run_reconcile
+
+                    settings = _settings()
+                    conn = ConnectionConfig.from_airflow(BaseHook.get_connection(conn_id_for(source)))
+                    full = logical_date is not None and logical_date.weekday() == settings.full_reload_weekday
+                    return run_reconcile(source, conn, settings, streams=[stream_name], full=full)
+
+                run()
+
+    return reconcile()
+
+
 def transform_schedule():
     """Any polled stream or any webhook stream landing a batch (AssetAny)."""
     from connectors.webhooks import webhook_streams

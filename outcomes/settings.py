@@ -30,6 +30,9 @@ class Settings:
     # one stream's extraction, retries and waits included, fails after this (a connection's extra
     # `stream_deadline_seconds` overrides it for that source)
     stream_deadline_seconds: float = 1800.0
+    # reconciliation: days re-read daily for late records; weekday (0 = Monday) of the full reload
+    resync_days: float = 7.0
+    full_reload_weekday: int = 6
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -51,6 +54,8 @@ class Settings:
             min_identity_coverage=float(env("OUTCOMES_MIN_IDENTITY_COVERAGE", "0.9")),
             build_timeout_seconds=float(env("OUTCOMES_BUILD_TIMEOUT_SECONDS", "3600")),
             stream_deadline_seconds=float(env("OUTCOMES_STREAM_DEADLINE_SECONDS", "1800")),
+            resync_days=float(env("OUTCOMES_RESYNC_DAYS", "7")),
+            full_reload_weekday=int(env("OUTCOMES_FULL_RELOAD_WEEKDAY", "6")),
             publish_with_quarantined=env("OUTCOMES_PUBLISH_WITH_QUARANTINED", "0").lower() in ("1", "true", "yes"),
         )
 
@@ -69,6 +74,8 @@ class Settings:
                 "OUTCOMES_MIN_IDENTITY_COVERAGE": str(self.min_identity_coverage),
                 "OUTCOMES_BUILD_TIMEOUT_SECONDS": str(self.build_timeout_seconds),
                 "OUTCOMES_STREAM_DEADLINE_SECONDS": str(self.stream_deadline_seconds),
+                "OUTCOMES_RESYNC_DAYS": str(self.resync_days),
+                "OUTCOMES_FULL_RELOAD_WEEKDAY": str(self.full_reload_weekday),
                 "OUTCOMES_PUBLISH_WITH_QUARANTINED": "1" if self.publish_with_quarantined else "0",
             }
         )

@@ -33,7 +33,8 @@ SOURCE_STREAMS = {
 def test_every_dag_imports_without_error():
     bag = _dagbag()
     assert bag.import_errors == {}
-    assert set(bag.dag_ids) == {f"ingest_{source}" for source in SOURCE_STREAMS} | {"transform", "publish"}
+    assert set(bag.dag_ids) == {f"ingest_{source}" for source in SOURCE_STREAMS} | {"transform", "publish",
+                                                                                      "reconcile"}
 
 
 def test_parsing_dags_does_not_import_gx_or_dbt():
@@ -82,3 +83,15 @@ def test_publish_takes_the_build_id_of_the_newest_warehouse_event():
     assert triggering_build_id({WAREHOUSE: [newer, older]}) == "b-newer"
     assert triggering_build_id({WAREHOUSE: []}) is None
     assert triggering_build_id(None) is None
+
+
+def test_reconcile_re_lands_every_incremental_stream_and_only_those():
+    from connectors import sources
+
+    bag = _dagbag()
+    tasks = bag.dags["reconcile"].tasks
+    merge = {f"x-landing://{m.SOURCE}/{s.name}" for m in sources().values() for s in m.STREAMS
+             if s.disposition == "merge"}
+    assert {o.uri for t in tasks for o in t.outlets} == merge
+    assert "x-landing://harvest/time_entries" in merge and "x-landing://harvest/users" not in merge
+    assert len(tasks) == len(merge)
