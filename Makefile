@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 BOOTSTRAP_PYTHON ?= python3
 
-.PHONY: venv run test lint lock sandbox clean up down bench-webhooks bench-jira bench-dbt
+.PHONY: venv run test lint lock sandbox clean up down bench-webhooks bench-jira bench-dbt faults
 
 venv: $(VENV)/.installed
 
@@ -37,6 +37,10 @@ down: venv
 	$(PY) -m devenv down
 
 # Needs `make up` running: webhook-to-published-mart latency (p50/p95) and a 1,000-event burst.
+# The fault campaign (docs/faults.md): every scenario on its own data directory (data/faults), then a table.
+faults: venv
+	$(PY) -m devenv faults
+
 bench-webhooks: venv
 	$(PY) -m bench.webhooks
 

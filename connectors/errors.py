@@ -25,3 +25,7 @@ class MalformedResponseError(ConnectorError):
 
 class DataQualityError(ConnectorError):
     """A landing batch broke a critical expectation and was quarantined instead of committed."""
+
+
+class StreamDeadlineExceeded(VendorUnavailableError):
+    """A stream ran out of its overall time budget (a vendor that hangs, or retries that never end)."""

@@ -72,6 +72,15 @@ def _extract_users(client: VendorHttpClient, ctx: ExtractContext) -> Iterator[Pa
         yield Page(users)
 
 
+def count_time_entries(client: VendorHttpClient, window_start: str | None) -> int:
+    """Harvest's own total for a window (`total_entries`), for the count reconciliation."""
+    params = {"per_page": 1, **({"updated_since": window_start} if window_start else {})}
+    return int(client.get_json("v2/time_entries", params=params)["total_entries"])
+
+
+# stream -> how to ask the vendor how many records a window holds (streams whose vendor gives totals)
+VENDOR_COUNTS = {"time_entries": count_time_entries}
+
 TIME_ENTRIES = Stream(
     source=SOURCE,
     name="time_entries",

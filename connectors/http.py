@@ -12,7 +12,8 @@ import json
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,6 +23,7 @@ from tenacity import RetryCallState, RetryError, Retrying, retry_if_exception_ty
 
 from connectors.errors import (
     MalformedResponseError,
+    StreamDeadlineExceeded,
     VendorAuthError,
     VendorRequestError,
     VendorUnavailableError,
@@ -106,6 +108,37 @@ class VendorHttpClient:
             register_secret(secret)
         self.session = requests.Session()
         self.session.headers.update({"User-Agent": "ai-outcomes-connector/0.1", **self.headers})
+        self._deadline: tuple[float, float, str] | None = None  # (monotonic end, budget seconds, what)
+        self._endpoint_now = ""
+
+    @contextmanager
+    def deadline(self, seconds: float | None, what: str) -> Iterator[None]:
+        """Bound everything the block asks of the vendor (requests, retries, waits) to `seconds` overall.
+        A hanging vendor then fails the stream after `seconds`, naming the endpoint, not after
+        max_attempts x read timeout."""
+        previous = self._deadline
+        self._deadline = None if seconds is None else (time.monotonic() + seconds, seconds, what)
+        try:
+            yield
+        finally:
+            self._deadline = previous
+
+    def _remaining(self) -> float | None:
+        if self._deadline is None:
+            return None
+        remaining = self._deadline[0] - time.monotonic()
+        if remaining <= 0:
+            self._raise_deadline()
+        return remaining
+
+    def _raise_deadline(self, detail: str = "") -> None:
+        _, budget, what = self._deadline
+        raise StreamDeadlineExceeded(
+            f"{what}: {self.vendor} did not finish within the stream's deadline of {budget:g}s; the endpoint that "
+            f"hung: {self._endpoint_now}{detail}. Nothing was landed for this batch and the cursor did not move; "
+            "rerun later, or raise the deadline (OUTCOMES_STREAM_DEADLINE_SECONDS or the connection's "
+            "stream_deadline_seconds) if the vendor is just slow."
+        )
 
     def url(self, path_or_url: str) -> str:
         if path_or_url.startswith(("http://", "https://")):
@@ -137,6 +170,7 @@ class VendorHttpClient:
         expected: tuple[int, ...] = (200,),
     ) -> requests.Response:
         url = self.url(path_or_url)
+        self._endpoint_now = self._endpoint(url)
         retrying = Retrying(
             stop=stop_after_attempt(self.retry.max_attempts),
             retry=retry_if_exception_type(_Transient),
@@ -162,6 +196,8 @@ class VendorHttpClient:
 
     def _send(self, method, url, params, data, authenticated, expected) -> requests.Response:
         self.stats.requests += 1
+        remaining = self._remaining()
+        timeout = self.timeout if remaining is None else tuple(min(t, remaining) for t in self.timeout)
         try:
             response = self.session.request(
                 method,
@@ -169,7 +205,7 @@ class VendorHttpClient:
                 params=params,
                 data=data,
                 auth=self.auth if authenticated else None,
-                timeout=self.timeout,
+                timeout=timeout,
                 # Signed download links authorise themselves: never send the vendor token there.
                 headers=None if authenticated else {"Authorization": None},
             )
@@ -207,6 +243,9 @@ class VendorHttpClient:
         return random.uniform(ceiling / 2, ceiling)  # jitter spreads out parallel retries
 
     def _sleep(self, seconds: float) -> None:
+        remaining = self._remaining()
+        if remaining is not None and seconds >= remaining:
+            self._raise_deadline(f" (the next retry was due in {seconds:.0f}s)")
         self.stats.retries += 1
         self.sleep(seconds)
 

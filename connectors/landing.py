@@ -18,6 +18,7 @@ import io
 import json
 import os
 import uuid
+import zlib
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -70,13 +71,63 @@ class LandingZone:
         return found
 
     def committed_batches(self) -> list[dict[str, str]]:
-        """Every committed batch of every stream ({source, stream, batch_id}), from the manifests' paths."""
+        """Every committed batch of every stream ({source, stream, batch_id, data_file}), from the manifests'
+        paths (data_file relative to the root, as in the manifest)."""
         found = []
         for path in sorted(self.fs.glob(f"{self.root}/source=*/stream=*/date=*/*.manifest.json")):
             parts = path.rstrip("/").split("/")
             found.append({"source": parts[-4].removeprefix("source="), "stream": parts[-3].removeprefix("stream="),
-                          "batch_id": parts[-1].removesuffix(".manifest.json")})
+                          "batch_id": parts[-1].removesuffix(".manifest.json"),
+                          "data_file": path[len(self.root) + 1:].removesuffix(".manifest.json") + ".jsonl.gz"})
         return found
+
+    def verify_batch(self, manifest: Manifest) -> str | None:
+        """Why the batch's data file does not match its manifest (sha256 of the records, record count), or
+        None when it does. Streams the file: a batch costs a read, not its size in memory."""
+        path = f"{self.root}/{manifest.data_file}"
+        digest, lines, tail = hashlib.sha256(), 0, b"\n"
+        try:
+            with self.fs.open(path, "rb") as raw, gzip.GzipFile(fileobj=raw) as fh:
+                while chunk := fh.read(1 << 20):
+                    digest.update(chunk)
+                    lines += chunk.count(b"\n")
+                    tail = chunk[-1:]
+        except FileNotFoundError:
+            return f"data file {manifest.data_file} is missing"
+        except (OSError, EOFError, zlib.error) as exc:
+            return f"data file {manifest.data_file} is not a whole gzip file ({exc})"
+        records = lines + (tail != b"\n")
+        if digest.hexdigest() != manifest.sha256:
+            return (f"sha256 of {manifest.data_file} is {digest.hexdigest()[:12]}..., the manifest says "
+                    f"{manifest.sha256[:12]}... ({records} records, the manifest says {manifest.record_count})")
+        if records != manifest.record_count:
+            return f"{manifest.data_file} holds {records} records, the manifest says {manifest.record_count}"
+        return None
+
+    def scan(self) -> tuple[list[tuple[str, Manifest | None, str | None]], list[str]]:
+        """Every manifest of every stream and every data file that no manifest names.
+
+        Returns ([(manifest path, manifest or None, why it is unreadable)], [unmanifested data files]).
+        """
+        manifests, named = [], set()
+        for path in sorted(self.fs.glob(f"{self.root}/source=*/stream=*/date=*/*.manifest.json")):
+            try:
+                with self.fs.open(path, "r") as fh:
+                    manifest = Manifest(**json.load(fh))
+            except (OSError, ValueError, TypeError) as exc:
+                manifests.append((path, None, f"manifest {path} is not readable ({exc})"))
+                continue
+            parts = path.split("/")
+            where = (parts[-4].removeprefix("source="), parts[-3].removeprefix("stream="),
+                     parts[-1].removesuffix(".manifest.json"))
+            if (manifest.source, manifest.stream, manifest.batch_id) != where:
+                manifests.append((path, None, f"manifest {path} describes {manifest.source}/{manifest.stream} "
+                                              f"batch {manifest.batch_id}, not the batch at its path"))
+                continue
+            named.add(f"{self.root}/{manifest.data_file}")
+            manifests.append((path, manifest, None))
+        data = self.fs.glob(f"{self.root}/source=*/stream=*/date=*/*.jsonl.gz")
+        return manifests, sorted(p for p in data if p not in named)
 
     def read_batch(self, manifest: Manifest) -> list[dict]:
         with self.fs.open(f"{self.root}/{manifest.data_file}", "rb") as fh:

@@ -42,6 +42,18 @@ def cmd_down(args: argparse.Namespace) -> int:
     return down()
 
 
+def cmd_faults(args: argparse.Namespace) -> int:
+    """The fault campaign on its own data directory; the table on stdout; exit 1 if any scenario fails."""
+    from pathlib import Path
+
+    from devenv.faults import print_table, run_matrix
+
+    outcomes = run_matrix(Path(args.data_dir).resolve(), quick=args.quick, only=args.only)
+    print()
+    print_table(outcomes)
+    return 0 if outcomes and all(o.passed for o in outcomes) else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m devenv", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO")
@@ -65,6 +77,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_up)
 
     sub.add_parser("down", help="stop a running `up` (by the pid it recorded)").set_defaults(func=cmd_down)
+
+    p = sub.add_parser("faults", help="run the fault campaign (kills, vendor faults, tampering, races, webhooks)")
+    p.add_argument("--data-dir", default=str(Settings.from_env().data_dir / "faults"),
+                   help="the campaign's own data directory (emptied first)")
+    p.add_argument("--quick", action="store_true", help="only the scenarios that need no dbt build")
+    p.add_argument("--only", help="only scenarios whose name contains this")
+    p.set_defaults(func=cmd_faults)
     return parser
 
 

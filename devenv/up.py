@@ -60,6 +60,14 @@ def _stop_all(procs: list[subprocess.Popen], timeout: float = 30) -> None:
             p.wait(timeout=5)
 
 
+def private_file(path: Path) -> Path:
+    """Create the file readable by its owner only (0600), or make an existing one so. The Airflow password
+    file and the standalone log, which prints the password, must not be world-readable."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+    os.chmod(path, 0o600)
+    return path
+
+
 def pid_file(settings: Settings) -> Path:
     return settings.data_dir / "up.pids"
 
@@ -83,7 +91,7 @@ def up(scenario: str | None, airflow_port: int, webhook_port: int, ready_timeout
         home = airflow_env.configure(settings)
         print("preparing Airflow (isolated home, SQLite metadata DB)...", flush=True)
         airflow_env.ensure_db()
-        passwords = home / "simple_auth_manager_passwords.json.generated"
+        passwords = private_file(home / "simple_auth_manager_passwords.json.generated")  # Airflow appends to it
         airflow_url = f"http://127.0.0.1:{airflow_port}"
         webhook_url = f"http://127.0.0.1:{webhook_port}"
         bin_dir = Path(sys.executable).parent
@@ -101,7 +109,7 @@ def up(scenario: str | None, airflow_port: int, webhook_port: int, ready_timeout
             "OUTCOMES_AIRFLOW_USER": "admin",
             "OUTCOMES_AIRFLOW_PASSWORDS_FILE": str(passwords),
         }
-        airflow_log, receiver_log = logs / "airflow-standalone.log", logs / "webhooks.log"
+        airflow_log, receiver_log = private_file(logs / "airflow-standalone.log"), private_file(logs / "webhooks.log")
         procs.append(subprocess.Popen([str(bin_dir / "airflow"), "standalone"], env=env, cwd=PROJECT_ROOT,
                                       stdout=open(airflow_log, "ab"), stderr=subprocess.STDOUT,
                                       start_new_session=True))

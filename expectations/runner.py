@@ -218,7 +218,7 @@ def run_gate(warehouse_path: str, landing_root: str, docs_root: str, settings: d
                 frame = frame[~frame["suppressed"].fillna(False).astype(bool)]
             results.append(validator.validate(spec, frame, relation))
         for relation in published or []:
-            results.append(_check_privacy(con, validator, relation))
+            results.extend(_check_privacy(con, validator, relation))
     finally:
         con.close()
     docs = validator.build_docs()
@@ -228,27 +228,32 @@ def run_gate(warehouse_path: str, landing_root: str, docs_root: str, settings: d
     return gate
 
 
-def _check_privacy(con, validator: Validator, relation: str) -> SuiteResult:
-    """A published relation holds aggregates only, and no visible row describes fewer than min_group_size."""
-    from expectations.suites import PERSON_LEVEL_COLUMNS, privacy_suite
+def _check_privacy(con, validator: Validator, relation: str) -> list[SuiteResult]:
+    """A published relation holds aggregates only; no visible row describes fewer than min_group_size
+    people, and a suppressed row shows no count at all."""
+    from expectations.suites import PERSON_LEVEL_COLUMNS, privacy_suite, suppressed_rows_suite
 
     name = f"privacy.{relation}"
     schema = _schema_of(con, relation)
     if schema is None:
-        return SuiteResult(name, False, 1, 0, [f"published relation {relation} not found in the warehouse"])
+        return [SuiteResult(name, False, 1, 0, [f"published relation {relation} not found in the warehouse"])]
     frame = con.sql(f'select * from "{schema}"."{relation}"').df()
     person_level = [column for column in PERSON_LEVEL_COLUMNS if column in frame.columns]
     failures = [f"person-level column(s) {person_level} in a published relation: publish aggregates only "
                 "(or set `meta: {published: false}` on the model)"] if person_level else []
     result = SuiteResult(name, not failures, 1, 0 if failures else 1, failures)
     spec = privacy_suite(relation, list(frame.columns))
-    if spec is not None:
-        if "suppressed" in frame.columns:  # the floor applies to what a reader can see
-            frame = frame[~frame["suppressed"].fillna(False).astype(bool)]
-        floor = validator.validate(spec, frame, f"privacy__{relation}")
-        result = SuiteResult(name, result.success and floor.success, result.evaluated + floor.evaluated,
-                             result.passed + floor.passed, [*failures, *floor.critical_failures], floor.warnings)
-    return result
+    if spec is None:
+        return [result]
+    hidden = frame["suppressed"].fillna(False).astype(bool) if "suppressed" in frame.columns else None
+    visible = frame if hidden is None else frame[~hidden]
+    floor = validator.validate(spec, visible, f"privacy__{relation}")
+    results = [SuiteResult(name, result.success and floor.success, result.evaluated + floor.evaluated,
+                           result.passed + floor.passed, [*failures, *floor.critical_failures], floor.warnings)]
+    if hidden is not None and hidden.any():
+        results.append(validator.validate(suppressed_rows_suite(relation, list(frame.columns)), frame[hidden],
+                                          f"{relation}__suppressed"))
+    return results
 
 
 def _schema_of(con, relation: str) -> str | None:

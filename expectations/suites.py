@@ -171,6 +171,29 @@ def _mart_identity_coverage(settings: dict) -> list:
     ]
 
 
+# Privacy, on every published mart: columns that count the people a row describes. A visible row's count
+# is at least min_group_size; a suppressed row shows no count at all.
+PEOPLE_COUNT_COLUMNS = ("people_n", "org_size", "adopters_n", "control_n")
+
+
+def privacy_suite(relation: str, columns: list[str]) -> SuiteSpec | None:
+    """The privacy suite for one published mart, or None when it has no people count."""
+    people = [c for c in PEOPLE_COUNT_COLUMNS if c in columns]
+    if not people:
+        return None
+    return SuiteSpec(f"privacy.{relation}", lambda settings: [
+        gxe.ExpectColumnValuesToBeBetween(column=c, min_value=settings["min_group_size"], severity="critical")
+        for c in people
+    ])
+
+
+def suppressed_rows_suite(relation: str, columns: list[str]) -> SuiteSpec:
+    counts = [c for c in columns if c.endswith("_n") or c in PEOPLE_COUNT_COLUMNS]
+    return SuiteSpec(f"privacy.{relation}.suppressed", lambda _: [
+        gxe.ExpectColumnValuesToBeNull(column=c, severity="critical") for c in counts
+    ])
+
+
 # Gate suites: relation name in the warehouse -> suite. Visible (non-suppressed) rows only for privacy checks.
 GATE_SUITES: dict[str, SuiteSpec] = {
     "fct_support_tickets": SuiteSpec("warehouse.support_tickets", _staging_tickets),
@@ -183,16 +206,3 @@ FRESHNESS_SUITE = SuiteSpec("landing.freshness", _landing_freshness)
 # Columns that identify a person or an account: never in a published relation.
 PERSON_LEVEL_COLUMNS = ("person_key", "email", "display_name", "source_user_id", "source_login", "user_login",
                         "assignee_person_key")
-# Columns that count the people a row describes (the privacy floor applies to each).
-GROUP_SIZE_COLUMNS = ("people_n", "org_size")
-
-
-def privacy_suite(relation: str, columns: list[str]) -> SuiteSpec | None:
-    """The group-size floor of one published relation, for the people-count columns it has (none: None)."""
-    counted = [column for column in GROUP_SIZE_COLUMNS if column in columns]
-    if not counted:
-        return None
-    return SuiteSpec(f"privacy.{relation}", lambda settings: [
-        gxe.ExpectColumnValuesToBeBetween(column=column, min_value=settings["min_group_size"], severity="critical")
-        for column in counted
-    ])

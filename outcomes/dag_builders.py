@@ -62,6 +62,47 @@ def build_ingest_dags(schedule: str = "@hourly") -> dict:
     from connectors import sources
 
     return {f"ingest_{source}": build_ingest_dag(source, schedule) for source in sources()}
+def build_reconcile_dag(schedule: str = "@daily"):
+    """One DAG re-reading the recent past of every incremental stream (late records; docs/late_data.md).
+    Each run re-lands the last `resync_days`; on `full_reload_weekday` it reloads everything."""
+    import os
+
+    from connectors import sources
+
+    @dag(
+        dag_id="reconcile",
+        schedule=os.environ.get("OUTCOMES_RECONCILE_SCHEDULE", schedule),
+        start_date=START,
+        catchup=False,
+        max_active_runs=1,
+        tags=["ingest", "reconcile"],
+        doc_md="Re-lands the last `OUTCOMES_RESYNC_DAYS` (default 7) of every incremental stream, so records "
+        "a vendor shows late (back-dated or edited long after) are not lost; on `OUTCOMES_FULL_RELOAD_WEEKDAY` "
+        "(default Sunday) a full reload. Staging keeps the latest extraction per key, so nothing is "
+        "duplicated; cursors do not move. Where the vendor gives totals, a count difference is a warning.",
+        default_args=DEFAULT_ARGS,
+        is_paused_upon_creation=False,
+    )
+    def reconcile():
+        for source, module in sources().items():
+            for stream in module.STREAMS:
+                if stream.disposition != "merge":
+                    continue
+
+                @task(task_id=f"reconcile_{source}_{stream.name}", outlets=[landing_asset(source, stream.name)])
+                def run(source: str = source, stream_name: str = stream.name, logical_date=None) -> list[dict]:
+                    from connectors.config import ConnectionConfig
+                    from outcomes.pipeline import conn_id_for
+                    from outcomes.pipeline import reconcile as run_reconcile
+
+                    settings = _settings()
+                    conn = ConnectionConfig.from_airflow(BaseHook.get_connection(conn_id_for(source)))
+                    full = logical_date is not None and logical_date.weekday() == settings.full_reload_weekday
+                    return run_reconcile(source, conn, settings, streams=[stream_name], full=full)
+
+                run()
+
+    return reconcile()
 
 
 def transform_schedule():
@@ -91,17 +132,31 @@ def build_transform_dag():
     )
     def transform():
         @task(outlets=[WAREHOUSE], pool=WAREHOUSE_POOL)
-        def dbt_build(triggering_asset_events=None) -> dict:
+        def dbt_build(triggering_asset_events=None, outlet_events=None) -> dict:
             from outcomes.pipeline import transform as run_transform
             from outcomes.pipeline import webhook_only_selection
 
             settings = _settings()
             uris = [getattr(asset, "uri", "") for asset in (triggering_asset_events or {})]
-            return run_transform(settings, select=webhook_only_selection(settings, uris))
+            summary = run_transform(settings, select=webhook_only_selection(settings, uris))
+            # the publish DAG checks that the warehouse still holds exactly this build
+            outlet_events[WAREHOUSE].extra = {"build_id": summary["build_id"]}
+            return summary
 
         dbt_build()
 
     return transform()
+
+
+def triggering_build_id(triggering_asset_events) -> str | None:
+    """The build id in the newest warehouse Asset event that triggered this run (None for a manual run:
+    gate and publish then take the recorded build, still checked against the warehouse)."""
+    events = list(triggering_asset_events.get(WAREHOUSE) or []) if triggering_asset_events else []
+    for event in sorted(events, key=lambda e: e.timestamp, reverse=True):
+        build_id = (getattr(event, "extra", None) or {}).get("build_id")
+        if build_id:
+            return build_id
+    return None
 
 
 def build_publish_dag():
@@ -113,21 +168,22 @@ def build_publish_dag():
         max_active_runs=1,
         tags=["publish", "quality"],
         doc_md="Great Expectations gate over the fresh warehouse, then an atomic publish of the marts to "
-        "`analytics.duckdb`. A failed critical check stops here and the last good file stays.",
+        "`analytics.duckdb`. A failed critical check stops here and the last good file stays. Both check that "
+        "the warehouse holds the build named in the triggering warehouse event (`extra.build_id`).",
         is_paused_upon_creation=False,
     )
     def publish():
         @task(pool=WAREHOUSE_POOL)
-        def quality_gate() -> dict:
+        def quality_gate(triggering_asset_events=None) -> dict:
             from outcomes.pipeline import gate
 
-            return gate(_settings())
+            return gate(_settings(), build_id=triggering_build_id(triggering_asset_events))
 
         @task(outlets=[PUBLISHED], pool=WAREHOUSE_POOL)
-        def publish_marts() -> dict:
+        def publish_marts(triggering_asset_events=None) -> dict:
             from outcomes.pipeline import publish as run_publish
 
-            return run_publish(_settings())
+            return run_publish(_settings(), build_id=triggering_build_id(triggering_asset_events))
 
         quality_gate() >> publish_marts()
 

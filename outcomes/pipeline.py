@@ -10,7 +10,6 @@ import json
 import logging
 import os
 import shutil
-import subprocess
 import sys
 import time
 import uuid
@@ -25,9 +24,11 @@ from connectors.landing import LandingZone
 from connectors.runner import land_stream
 from connectors.state import StateStore
 from outcomes.catalog import check_teams, load_catalog
+from outcomes.child_process import ChildTimedOut, run_bound_child
 from outcomes.dbt_models import dbt_model_vars
 from outcomes.published import published_models
 from outcomes.settings import Settings
+from outcomes.warehouse_lock import warehouse_lock
 
 log = logging.getLogger("outcomes.pipeline")
 
@@ -73,7 +74,9 @@ def ingest(source: str, conn: ConnectionConfig, settings: Settings, streams: lis
             continue
         # one run-log file per stream: Airflow lands each stream in its own task
         try:
-            result = land_stream(stream, client, zone, state, validate=validator).as_dict()
+            deadline = float(client.settings.get("stream_deadline_seconds") or settings.stream_deadline_seconds)
+            with client.deadline(deadline, stream.key):
+                result = land_stream(stream, client, zone, state, validate=validator).as_dict()
             results.append(result)
             record_step(settings, f"ingest_{source}.{stream.name}", {"streams": [result], "errors": []})
         except ConnectorError as exc:
@@ -82,6 +85,61 @@ def ingest(source: str, conn: ConnectionConfig, settings: Settings, streams: lis
             record_step(settings, f"ingest_{source}.{stream.name}", {"streams": [], "errors": [errors[-1]]})
     if errors:
         raise StepFailed(f"{len(errors)} stream(s) of {source} failed: " + " | ".join(errors))
+    return results
+
+
+def reconcile(source: str, conn: ConnectionConfig, settings: Settings, streams: list[str] | None = None,
+              full: bool = False, validate: bool = True) -> list[dict[str, Any]]:
+    """Re-land the recent past of every incremental stream of one source (docs/late_data.md).
+
+    Each stream is re-read from its cursor minus the re-sync window (`resync_days`: the connection's extra,
+    else OUTCOMES_RESYNC_DAYS), or from its first-sync start on a full reload, into a new batch that staging
+    dedupes against what landed. The cursor does not move. Where the vendor gives totals, the batch's
+    record count is compared with the vendor's count for the same window, and a difference is a warning.
+    """
+    from datetime import timedelta
+
+    from connectors.reconciliation import RewoundState, rewind_cursor
+
+    module = sources()[source]
+    client = module.make_client(conn)
+    zone, state = LandingZone(settings.landing_root), StateStore(settings.state_root)
+    days = float(client.settings.get("resync_days") or settings.resync_days)
+    deadline = float(client.settings.get("stream_deadline_seconds") or settings.stream_deadline_seconds)
+    validator = None
+    if validate:
+        from expectations.runner import landing_batch_validator
+
+        validator = landing_batch_validator()
+    counts = getattr(module, "VENDOR_COUNTS", {})
+    results, errors = [], []
+    for stream in module.STREAMS:
+        if stream.disposition != "merge" or (streams and stream.name not in streams):
+            continue
+        cursor = state.get(source, stream.name)
+        rewound = None if full else rewind_cursor(cursor, timedelta(days=days))
+        step = f"reconcile_{source}.{stream.name}"
+        try:
+            with client.deadline(deadline, stream.key):
+                landed = land_stream(stream, client, zone, RewoundState(state, rewound), validate=validator)
+                warnings = []
+                if stream.name in counts:
+                    vendor = counts[stream.name](client, landed.manifest.window_start)
+                    if vendor != landed.records:
+                        warnings.append(f"{stream.key}: the vendor counts {vendor} records since "
+                                        f"{landed.manifest.window_start or 'the start'}, the batch landed "
+                                        f"{landed.records}; records may be missing (or changed meanwhile)")
+                        log.warning(warnings[-1])
+            result = {**landed.as_dict(), "mode": "full reload" if full or rewound is None else f"last {days:g} days",
+                      "from_cursor": rewound, "cursor_kept": cursor, "warnings": warnings}
+            results.append(result)
+            record_step(settings, step, {"streams": [result], "errors": []})
+        except ConnectorError as exc:
+            log.error("%s: %s", stream.key, exc)
+            errors.append(f"{stream.key}: {exc}")
+            record_step(settings, step, {"streams": [], "errors": [errors[-1]]})
+    if errors:
+        raise StepFailed(f"{len(errors)} reconciliation(s) of {source} failed: " + " | ".join(errors))
     return results
 
 
@@ -145,14 +203,52 @@ def webhook_only_selection(settings: Settings, triggering_uris: list[str]) -> st
     return " ".join(sorted(f"stg_{source}__{stream}+" for source, stream in map(webhook.get, set(triggering_uris))))
 
 
-def freeze_landing(settings: Settings) -> Path:
-    """List the batches committed now; the build reads only these. A batch committed while dbt runs waits
-    for the next build, so no two models of one build can see different landing zones."""
-    snapshot = settings.data_dir / "dbt" / "landing_snapshot.jsonl"
+def freeze_landing(settings: Settings, build_id: str) -> dict[str, Any]:
+    """List the batches committed now, each checked against its manifest; the build reads only these.
+
+    A batch committed while dbt runs waits for the next build, so no two models of one build can see
+    different landing zones. A batch whose data file does not match its manifest (sha256, record count) is
+    quarantined: left out of the build and reported. A data file no manifest names is never read (a stray
+    copy, a crash before the manifest, a file that is not even gzip): it is reported and ignored. The
+    snapshot is written once per build id and never rewritten.
+    """
+    zone = LandingZone(settings.landing_root)
+    manifests, unmanifested = zone.scan()
+    batches, quarantined = [], []
+    for path, manifest, unreadable in manifests:
+        problem = unreadable or zone.verify_batch(manifest)
+        if problem:
+            log.error("quarantined landing batch %s: %s", path, problem)
+            quarantined.append({"manifest": path, "reason": problem})
+            continue
+        batches.append({"source": manifest.source, "stream": manifest.stream, "batch_id": manifest.batch_id,
+                        "data_file": manifest.data_file})
+    for path in unmanifested:
+        log.warning("ignored landing file without a manifest: %s", path)
+    snapshot = snapshot_dir(settings) / f"landing_{build_id}.jsonl"
     snapshot.parent.mkdir(parents=True, exist_ok=True)
-    batches = LandingZone(settings.landing_root).committed_batches()
-    snapshot.write_text("".join(json.dumps(b) + "\n" for b in batches))
-    return snapshot
+    with open(snapshot, "x") as fh:  # "x": one snapshot per build id, never rewritten
+        fh.write("".join(json.dumps(b) + "\n" for b in batches))
+        fh.flush()
+        os.fsync(fh.fileno())
+    _prune_snapshots(snapshot.parent, keep=snapshot)
+    return {"snapshot": snapshot, "batches": len(batches), "quarantined": quarantined,
+            "ignored_files": unmanifested}
+
+
+def snapshot_dir(settings: Settings) -> Path:
+    return settings.data_dir / "dbt" / "snapshots"
+
+
+def _prune_snapshots(directory: Path, keep: Path, retain: int = 20) -> None:
+    """Keep the newest few snapshots (they say what each recent build read); the current one always."""
+    old = sorted((p for p in directory.glob("landing_*.jsonl") if p != keep), key=lambda p: p.stat().st_mtime)
+    for path in old[: max(0, len(old) - retain + 1)]:
+        path.unlink(missing_ok=True)
+
+
+def warehouse_lock_path(settings: Settings) -> Path:
+    return settings.data_dir / "dbt" / "warehouse.lock"
 
 
 def landed_through(snapshot: Path) -> dict[str, str]:
@@ -170,14 +266,39 @@ def transform(settings: Settings, select: str | None = None, full_refresh: bool 
     """One `dbt build` process: the warehouse has one writer (one DuckDB writing process per file).
 
     The target is DuckDB: staging reads the landing files with DuckDB's file functions. The intermediate and
-    mart models use cross-database macros only and also build on PostgreSQL (tests/dbt).
-    Staging of merge streams is incremental: a build parses only the landing batches it has not built yet.
-    full_refresh rebuilds every model from all frozen batches (after a staging model changes)."""
+    mart models use cross-database macros only and also build on PostgreSQL (tests/dbt). Staging of merge
+    streams is incremental: a build parses only the landing batches it has not built yet; full_refresh
+    rebuilds every model from all frozen batches (after a staging model changes).
+
+    The writer lock comes first, then a record that this build started: from then on the previous
+    success no longer vouches for the warehouse, whatever happens to this build. dbt writes the build id
+    into the warehouse at its end (`outcomes_build`), which gate and publish compare with the id they got.
+    """
+    build_id, started_at = uuid.uuid4().hex, datetime.now(UTC).isoformat()
+    holder = {"step": "transform", "build_id": build_id, "started_at": started_at}
+    with warehouse_lock(warehouse_lock_path(settings), holder):
+        previous = read_step(settings, "transform") or {}
+        record_step(settings, "transform", {"build_id": build_id, "started_at": started_at, "pid": os.getpid(),
+                                            "status": "running", "success": False, "selected": select,
+                                            "full_build_done": False})
+        try:
+            return _build(settings, select, full_refresh, build_id, started_at, previous)
+        except Exception as exc:
+            if (read_step(settings, "transform") or {}).get("status") == "running":
+                record_step(settings, "transform", {"build_id": build_id, "started_at": started_at,
+                                                    "status": "failed", "success": False, "selected": select,
+                                                    "full_build_done": False, "failures": [str(exc)]})
+            raise
+
+
+def _build(settings: Settings, select: str | None, full_refresh: bool, build_id: str, started_at: str,
+           previous: dict[str, Any]) -> dict[str, Any]:
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     project = settings.dbt_project_dir
     target_dir = settings.data_dir / "dbt" / "target"
-    snapshot = freeze_landing(settings)
-    variables = {**dbt_vars(settings), "landing_snapshot": str(snapshot)}
+    variables = dbt_vars(settings)
+    frozen = freeze_landing(settings, build_id)
+    variables.update(landing_snapshot=str(frozen["snapshot"]), build_id=build_id)
     cmd = [
         dbt_executable(), "build", "--project-dir", str(project), "--profiles-dir", str(project),
         "--target", "duckdb", "--target-path", str(target_dir), "--vars", json.dumps(variables),
@@ -196,21 +317,28 @@ def transform(settings: Settings, select: str | None = None, full_refresh: bool 
         "OUTCOMES_LANDING_ROOT": str(settings.landing_root),
         **settings.duckdb_env,
     }
+    (target_dir / "run_results.json").unlink(missing_ok=True)  # a stale one must not describe this build
     started = time.monotonic()
-    proc = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True)
+    try:
+        proc = run_bound_child(cmd, cwd=str(project), env=env, timeout=settings.build_timeout_seconds)
+    except ChildTimedOut as exc:
+        raise StepFailed(f"dbt build {build_id} stopped: {exc} (OUTCOMES_BUILD_TIMEOUT_SECONDS="
+                         f"{settings.build_timeout_seconds:g}); the warehouse is not vouched for until a "
+                         "build succeeds") from None
     summary = _dbt_summary(target_dir / "run_results.json")
-    # The gate and publish refer to this id, so a gate result can never vouch for a different build.
     success = proc.returncode == 0
-    previous = read_step(settings, "transform") or {}
-    summary.update(seconds=round(time.monotonic() - started, 1), build_id=uuid.uuid4().hex, success=success,
-                   selected=select, full_refresh=full_refresh,
+    summary.update(seconds=round(time.monotonic() - started, 1), build_id=build_id, started_at=started_at,
+                   status="succeeded" if success else "failed", success=success, selected=select,
+                   full_refresh=full_refresh, landing_batches=frozen["batches"], quarantined=frozen["quarantined"],
+                   ignored_files=frozen["ignored_files"],
                    # a selective build may follow only a warehouse that a full build left whole
                    full_build_done=success and (select is None or bool(previous.get("full_build_done"))),
-                   landed_through=landed_through(snapshot))
+                   landed_through=landed_through(frozen["snapshot"]))
     record_step(settings, "transform", summary)
     if proc.returncode != 0:
         tail = "\n".join(proc.stdout.splitlines()[-25:])
-        raise StepFailed(f"dbt build failed (exit {proc.returncode}); failing nodes: {summary['failures']}\n{tail}")
+        raise StepFailed(f"dbt build {build_id} failed (exit {proc.returncode}); failing nodes: "
+                         f"{summary['failures']}\n{tail}")
     return summary
 
 
@@ -239,33 +367,81 @@ def _dbt_summary(run_results: Path) -> dict[str, Any]:
 # -- gate and publish ------------------------------------------------------------------------------
 
 
-def gate(settings: Settings) -> dict[str, Any]:
+def warehouse_build_id(settings: Settings) -> str | None:
+    """The id the last build wrote into the warehouse itself (dbt's on-run-end hook), or None."""
+    import duckdb
+
+    if not settings.warehouse_path.exists():
+        return None
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        rows = con.execute("select table_schema from information_schema.tables "
+                           "where table_name = 'outcomes_build'").fetchall()
+        if not rows:
+            return None
+        row = con.execute(f'select build_id from "{rows[0][0]}".outcomes_build').fetchall()
+        return row[0][0] if row else None
+    finally:
+        con.close()
+
+
+def vouched_build(settings: Settings, build_id: str | None, step: str) -> dict[str, Any]:
+    """The recorded, successful build that made the warehouse as it is now, or StepFailed saying why not.
+
+    `build_id` is the id the caller was given (the Asset event's extra in Airflow); None means the one
+    recorded in the run log. The warehouse itself must hold the same id: a build that nobody recorded
+    (a killed transform's orphan, a bare `dbt build`) never gets through.
+    """
+    build = read_step(settings, "transform") or {}
+    wanted = build_id or build.get("build_id")
+    if build_id and build.get("build_id") != build_id:
+        raise StepFailed(f"{step}: asked for build {build_id}, but the last recorded transform is build "
+                         f"{build.get('build_id')} ({build.get('status', 'unknown')}); refusing")
+    if not build.get("success"):
+        raise StepFailed(f"{step}: the last transform (build {build.get('build_id')}, "
+                         f"{build.get('status', 'no record')}) did not succeed; nothing to {step}")
+    inside = warehouse_build_id(settings)
+    if inside != wanted:
+        raise StepFailed(f"{step}: the warehouse was written by build {inside}, not by the recorded build "
+                         f"{wanted}; refusing (run the transform again)")
+    return build
+
+
+def gate(settings: Settings, build_id: str | None = None) -> dict[str, Any]:
     from expectations.runner import run_gate
 
-    build = read_step(settings, "transform") or {}
-    if not build.get("success"):
-        record_step(settings, "gate", {"success": False, "build_id": build.get("build_id"),
-                                       "failures": ["the last transform did not succeed"]})
-        raise StepFailed("the last transform did not succeed; nothing to gate")
     published = [model.relation for model in published_models(dbt_manifest_path(settings))]
-    result = run_gate(
-        str(settings.warehouse_path), settings.landing_root, str(settings.gx_root),
-        {"min_group_size": settings.min_group_size, "max_landing_age_hours": settings.max_landing_age_hours,
-         "min_identity_coverage": settings.min_identity_coverage},
-        published=published,
-    )
+    holder = {"step": "gate", "build_id": build_id, "started_at": datetime.now(UTC).isoformat()}
+    with warehouse_lock(warehouse_lock_path(settings), holder):
+        try:
+            build = vouched_build(settings, build_id, "gate")
+        except StepFailed as exc:
+            record_step(settings, "gate", {"success": False, "build_id": build_id, "failures": [str(exc)]})
+            raise
+        result = run_gate(
+            str(settings.warehouse_path), settings.landing_root, str(settings.gx_root),
+            {"min_group_size": settings.min_group_size, "max_landing_age_hours": settings.max_landing_age_hours,
+             "min_identity_coverage": settings.min_identity_coverage},
+            published=published,
+        )
+    failures = result.failures()
+    if build.get("quarantined") and not settings.publish_with_quarantined:
+        failures.append(
+            f"landing: {len(build['quarantined'])} batch(es) did not match their manifest and were left out of "
+            f"build {build['build_id']}: " + "; ".join(q["reason"] for q in build["quarantined"])
+            + " (restore or remove them and re-ingest; OUTCOMES_PUBLISH_WITH_QUARANTINED=1 publishes without)")
     summary = {
-        "success": result.success,
+        "success": not failures,
         "build_id": build["build_id"],
         "checks_passed": result.checks_passed,
-        "checks_failed": result.checks_failed,
-        "failures": result.failures(),
+        "checks_failed": result.checks_failed + (len(failures) - len(result.failures())),
+        "failures": failures,
         "warnings": [f"{s.suite}: {w}" for s in result.suites for w in s.warnings],
         "data_docs": result.data_docs,
     }
     record_step(settings, "gate", summary)
-    if not result.success:
-        raise StepFailed("quality gate failed, nothing published: " + "; ".join(result.failures()))
+    if failures:
+        raise StepFailed("quality gate failed, nothing published: " + "; ".join(failures))
     return summary
 
 
@@ -274,22 +450,56 @@ def dbt_manifest_path(settings: Settings) -> Path:
     return settings.data_dir / "dbt" / "target" / "manifest.json"
 
 
-def publish(settings: Settings) -> dict[str, Any]:
+def publish(settings: Settings, build_id: str | None = None) -> dict[str, Any]:
     """Copy the marts into a new file and rename it over analytics.duckdb (readers never see half a file)."""
+    holder = {"step": "publish", "build_id": build_id, "started_at": datetime.now(UTC).isoformat()}
+    with warehouse_lock(warehouse_lock_path(settings), holder):
+        build = vouched_build(settings, build_id, "publish")
+        gate_result = read_step(settings, "gate") or {}
+        if not (gate_result.get("success") and gate_result.get("build_id") == build["build_id"]):
+            raise StepFailed(f"build {build['build_id']} has not passed the quality gate (the last gate result is "
+                             f"for build {gate_result.get('build_id')}, success={gate_result.get('success')}); "
+                             "refusing to publish (the last published file stays)")
+        summary = _copy_marts(settings, build)
+    summary["build_id"] = build["build_id"]
+    record_step(settings, "publish", summary)
+    return summary
+
+
+def remove_stale_publish_files(target: Path) -> list[Path]:
+    """Remove the temp copies (and their DuckDB .wal) that a publish killed mid-copy left behind: those of
+    processes that no longer exist. A live publisher's file is left alone."""
+    removed = []
+    for path in target.parent.glob(f".{target.name}.tmp-*"):
+        pid = path.name.removeprefix(f".{target.name}.tmp-").removesuffix(".wal")
+        if not pid.isdigit() or _pid_alive(int(pid)):
+            continue
+        path.unlink(missing_ok=True)
+        removed.append(path)
+        log.warning("removed %s, left by publish process %s that no longer runs", path, pid)
+    return removed
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _copy_marts(settings: Settings, build: dict[str, Any]) -> dict[str, Any]:
     import duckdb
 
-    gate_result = read_step(settings, "gate") or {}
-    build = read_step(settings, "transform") or {}
-    gated = gate_result.get("success") and gate_result.get("build_id") == build.get("build_id")
-    if not (build.get("success") and gated):
-        raise StepFailed("the current warehouse build has not passed the quality gate; refusing to publish "
-                         "(the last published file stays)")
     models = published_models(dbt_manifest_path(settings))
     if not models:
         raise StepFailed("no model carries `meta: {published: true}`; nothing to publish")
     target = settings.published_path
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    remove_stale_publish_files(target)
     tmp.unlink(missing_ok=True)
     con = duckdb.connect()
     try:
@@ -317,6 +527,4 @@ def publish(settings: Settings) -> dict[str, Any]:
     with open(tmp, "rb+") as fh:
         os.fsync(fh.fileno())
     os.replace(tmp, target)
-    summary = {"published_path": str(target), "tables": rows}
-    record_step(settings, "publish", summary)
-    return summary
+    return {"published_path": str(target), "tables": rows}

@@ -30,6 +30,16 @@ class Settings:
     duckdb_memory_limit: str = "6GB"
     duckdb_threads: int = 2
     duckdb_temp_dir: Path | None = None
+    # a dbt build running longer than this is stopped (its process group is killed) and fails
+    build_timeout_seconds: float = 3600.0
+    # a batch that does not match its manifest is left out of the build and, unless this is set, blocks publish
+    publish_with_quarantined: bool = False
+    # one stream's extraction, retries and waits included, fails after this (a connection's extra
+    # `stream_deadline_seconds` overrides it for that source)
+    stream_deadline_seconds: float = 1800.0
+    # reconciliation: days re-read daily for late records; weekday (0 = Monday) of the full reload
+    resync_days: float = 7.0
+    full_reload_weekday: int = 6
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -53,6 +63,11 @@ class Settings:
             duckdb_memory_limit=env("OUTCOMES_DUCKDB_MEMORY_LIMIT", "6GB"),
             duckdb_threads=int(env("OUTCOMES_DUCKDB_THREADS", "2")),
             duckdb_temp_dir=Path(env("OUTCOMES_DUCKDB_TEMP_DIR", str(data / "dbt" / "duckdb_tmp"))),
+            build_timeout_seconds=float(env("OUTCOMES_BUILD_TIMEOUT_SECONDS", "3600")),
+            stream_deadline_seconds=float(env("OUTCOMES_STREAM_DEADLINE_SECONDS", "1800")),
+            resync_days=float(env("OUTCOMES_RESYNC_DAYS", "7")),
+            full_reload_weekday=int(env("OUTCOMES_FULL_RELOAD_WEEKDAY", "6")),
+            publish_with_quarantined=env("OUTCOMES_PUBLISH_WITH_QUARANTINED", "0").lower() in ("1", "true", "yes"),
         )
 
     @property
@@ -77,6 +92,11 @@ class Settings:
                 "OUTCOMES_MIN_GROUP_SIZE": str(self.min_group_size),
                 "OUTCOMES_MIN_IDENTITY_COVERAGE": str(self.min_identity_coverage),
                 **self.duckdb_env,
+                "OUTCOMES_BUILD_TIMEOUT_SECONDS": str(self.build_timeout_seconds),
+                "OUTCOMES_STREAM_DEADLINE_SECONDS": str(self.stream_deadline_seconds),
+                "OUTCOMES_RESYNC_DAYS": str(self.resync_days),
+                "OUTCOMES_FULL_RELOAD_WEEKDAY": str(self.full_reload_weekday),
+                "OUTCOMES_PUBLISH_WITH_QUARANTINED": "1" if self.publish_with_quarantined else "0",
             }
         )
         if self.extra_identity_overrides is not None:

@@ -48,6 +48,21 @@ def secret_from_env(vendor: str) -> bytes | None:
     return value.encode() if value else None
 
 
+async def read_limited_body(request: Request, limit: int) -> bytes | None:
+    """The body, or None as soon as it is known to exceed `limit` (from Content-Length, or while streaming):
+    an oversized delivery never sits in memory whole."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 @dataclass
 class ReceiverConfig:
     journal_dir: str
@@ -127,9 +142,9 @@ class Receiver:
         if vendor is None:
             return JSONResponse({"error": f"no webhook endpoint for {request.path_params['vendor']!r}"}, 404)
         received_at = datetime.now(UTC)
-        body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
-            return JSONResponse({"error": "body too large"}, 413)
+        body = await read_limited_body(request, MAX_BODY_BYTES)
+        if body is None:
+            return JSONResponse({"error": f"body larger than {MAX_BODY_BYTES} bytes"}, 413)
         secret = self.config.secrets.get(vendor.name)
         try:
             if not secret:

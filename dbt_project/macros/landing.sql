@@ -2,8 +2,9 @@
   Reading the landing zone (DuckDB only: staging is the adapter boundary).
 
   Layout: <root>/source=<source>/stream=<stream>/date=<YYYY-MM-DD>/<batch_id>.jsonl.gz plus
-  <batch_id>.manifest.json. A batch counts only once its manifest exists. Each vendor record stays raw JSON
-  (`record`), so unknown vendor fields never break a read.
+  <batch_id>.manifest.json. A batch counts only once its manifest exists: only the data files that
+  manifests name are read (listed explicitly, never globbed), so a stray or half-written file is never
+  opened. Each vendor record stays raw JSON (`record`), so unknown vendor fields never break a read.
 
   How a stream is read follows its connector's declaration (var `landing_streams`, written by the transform
   step from connectors.landing_streams()):
@@ -166,6 +167,45 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- The data files (relative to the landing root) of the batches in `batches` (a query of batch_id): with
+    var('landing_snapshot'), as frozen (and checked against their manifests) when the build started; without
+    it (a bare `dbt build`), as named by each committed batch's manifest. A data file that no manifest names
+    is never read, whatever it holds. -#}
+{% macro landing_batch_files(source_name, stream, batches) -%}
+    {%- if not execute -%}{{ return([]) }}{%- endif -%}
+    {%- if not var('landing_snapshot', none) -%}
+        {%- set found = run_query("select count(*) from glob('" ~ landing_stream_path(source_name, stream)
+                                  ~ "/date=*/*.manifest.json')") -%}
+        {%- if found.columns[0].values()[0] == 0 -%}{{ return([]) }}{%- endif -%}
+    {%- endif -%}
+    {%- set sql -%}
+        {%- if var('landing_snapshot', none) %}
+        select data_file
+        from read_json(
+            '{{ var("landing_snapshot") }}',
+            format = 'newline_delimited',
+            columns = {source: 'varchar', stream: 'varchar', batch_id: 'varchar', data_file: 'varchar'}
+        )
+        where source = '{{ source_name }}' and stream = '{{ stream }}'
+          and batch_id in ({{ batches }})
+        {%- else %}
+        select json ->> 'data_file'
+        from read_json_objects(
+            '{{ landing_stream_path(source_name, stream) }}/date=*/*.manifest.json',
+            format = 'auto', hive_partitioning = false
+        )
+        where json ->> 'source' = '{{ source_name }}' and json ->> 'stream' = '{{ stream }}'
+          and json ->> 'batch_id' in ({{ batches }})
+        {%- endif %}
+        order by 1
+    {%- endset -%}
+    {{ return(run_query(sql).columns[0].values() | list) }}
+{%- endmacro %}
+
+{% macro landing_file_list(files, suffix) -%}
+    [{%- for f in files -%}'{{ landing_root() }}/{{ f[:-9] ~ suffix }}'{{ ", " if not loop.last }}{%- endfor -%}]
+{%- endmacro %}
+
 {#-
   One row per committed vendor record of the batches this build reads:
     record (json), _batch_id, _extracted_at (UTC timestamp) and, for merge streams, _record_key.
@@ -176,19 +216,10 @@
     {#- Referencing the declared source records lineage; files are read with the run-time landing_root. -#}
     {%- do source(source_name, stream) -%}
     {%- set declaration = landing_stream(source_name, stream) -%}
-    {%- set path = landing_stream_path(source_name, stream) -%}
     {%- set merge = declaration.disposition == 'merge' -%}
     {%- set batches = landing_batches_to_read(source_name, stream, merge and is_incremental()) -%}
-    {%- set manifest_files = [] -%}
-    {%- if execute -%}
-        {%- set listed = run_query(
-            "select file from glob('" ~ path ~ "/date=*/*.manifest.json') "
-            ~ "where regexp_extract(file, '([^/\\\\]+)\\.manifest\\.json$', 1) in (" ~ batches ~ ") order by file") -%}
-        {%- set manifest_files = listed.columns[0].values() | list -%}
-    {%- endif -%}
-    {#- Above this many batches a read globs the stream and filters on batch ids, instead of naming files. -#}
-    {%- set explicit = manifest_files | length <= 2000 -%}
-    {%- if execute and not manifest_files -%}
+    {%- set files = landing_batch_files(source_name, stream, batches) -%}
+    {%- if execute and not files -%}
     (
         select
             cast(null as json) as record,
@@ -204,19 +235,12 @@
                 json ->> 'batch_id' as batch_id,
                 timezone('UTC', cast(json ->> 'extracted_at' as timestamptz)) as extracted_at
             from read_json_objects(
-                {%- if explicit %}
-                [{% for file in manifest_files %}'{{ file }}'{{ ', ' if not loop.last }}{% endfor %}],
-                {%- else %}
-                '{{ path }}/date=*/*.manifest.json',
-                {%- endif %}
+                {{ landing_file_list(files, '.manifest.json') }},
                 format = 'auto',
                 hive_partitioning = false
             )
             where json ->> 'source' = '{{ source_name }}'
               and json ->> 'stream' = '{{ stream }}'
-              {%- if not explicit %}
-              and json ->> 'batch_id' in ({{ batches }})
-              {%- endif %}
         ),
 
         data_files as (
@@ -224,11 +248,7 @@
                 json as record,
                 regexp_extract(filename, '([^/\\]+)\.jsonl\.gz$', 1) as batch_id
             from read_json_objects(
-                {%- if explicit %}
-                [{% for file in manifest_files %}'{{ file[:-(".manifest.json" | length)] }}.jsonl.gz'{{ ', ' if not loop.last }}{% endfor %}],
-                {%- else %}
-                '{{ path }}/date=*/*.jsonl.gz',
-                {%- endif %}
+                {{ landing_file_list(files, '.jsonl.gz') }},
                 format = 'newline_delimited',
                 filename = true,
                 hive_partitioning = false

@@ -19,7 +19,8 @@ def _dagbag():
 def test_every_dag_imports_without_error():
     bag = _dagbag()
     assert bag.import_errors == {}
-    assert set(bag.dag_ids) == {f"ingest_{source}" for source in SOURCE_STREAMS} | {"transform", "publish"}
+    assert set(bag.dag_ids) == {f"ingest_{source}" for source in SOURCE_STREAMS} | {"transform", "publish",
+                                                                                      "reconcile"}
 
 
 def test_parsing_dags_does_not_import_gx_or_dbt():
@@ -54,3 +55,29 @@ def test_assets_chain_ingest_to_transform_to_publish():
     assert [a.uri for a in publish.timetable.asset_condition.objects] == ["x-warehouse://outcomes"]
     assert {o.uri for t in publish.tasks for o in t.outlets} == {"x-warehouse://analytics"}
     assert [t.task_id for t in publish.topological_sort()] == ["quality_gate", "publish_marts"]
+
+
+def test_publish_takes_the_build_id_of_the_newest_warehouse_event():
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    from outcomes.assets import WAREHOUSE
+    from outcomes.dag_builders import triggering_build_id
+
+    older = SimpleNamespace(timestamp=datetime(2026, 5, 1, tzinfo=UTC), extra={"build_id": "b-older"})
+    newer = SimpleNamespace(timestamp=datetime(2026, 5, 2, tzinfo=UTC), extra={"build_id": "b-newer"})
+    assert triggering_build_id({WAREHOUSE: [newer, older]}) == "b-newer"
+    assert triggering_build_id({WAREHOUSE: []}) is None
+    assert triggering_build_id(None) is None
+
+
+def test_reconcile_re_lands_every_incremental_stream_and_only_those():
+    from connectors import sources
+
+    bag = _dagbag()
+    tasks = bag.dags["reconcile"].tasks
+    merge = {f"x-landing://{m.SOURCE}/{s.name}" for m in sources().values() for s in m.STREAMS
+             if s.disposition == "merge"}
+    assert {o.uri for t in tasks for o in t.outlets} == merge
+    assert "x-landing://harvest/time_entries" in merge and "x-landing://harvest/users" not in merge
+    assert len(tasks) == len(merge)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -172,3 +173,23 @@ def test_transform_refuses_a_catalog_team_missing_from_the_landed_directory(tmp_
         dbt_vars(settings)
     settings = replace(settings, workflows_path=_write(tmp_path, GOOD.replace("team: Support", "team: Sales B")))
     assert dbt_vars(settings)["workflows"][0]["team"] == "Sales B"
+
+
+def test_airflow_password_file_and_standalone_log_stay_owner_only(tmp_path, monkeypatch):
+    import stat
+
+    from airflow.api_fastapi.auth.managers.simple.simple_auth_manager import SimpleAuthManager
+
+    from devenv.up import private_file
+
+    passwords = tmp_path / "simple_auth_manager_passwords.json.generated"
+    log = tmp_path / "airflow-standalone.log"
+    log.write_text("old output\n")
+    log.chmod(0o644)
+    monkeypatch.setenv("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE", str(private_file(passwords)))
+    monkeypatch.setenv("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS", "admin:admin")
+    SimpleAuthManager().init()  # Airflow generates and writes the admin password as `make up` makes it do
+    assert "admin" in json.loads(passwords.read_text())
+    for path in (passwords, private_file(log)):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    assert log.read_text() == "old output\n"

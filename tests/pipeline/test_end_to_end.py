@@ -117,3 +117,19 @@ def test_every_published_group_has_at_least_min_group_size_people(pipeline):
     seats = _published(settings, "mart_seat_utilization")
     hidden = seats[seats["suppressed"]]
     assert hidden[["seats_assigned", "active_n", "engaged_n", "idle_n"]].isna().all().all()
+
+
+def test_the_warehouse_event_carries_the_build_id_that_was_published(pipeline):
+    from airflow.models.asset import AssetEvent, AssetModel
+    from airflow.utils.session import create_session
+
+    from outcomes.pipeline import read_step
+
+    _, settings = pipeline
+    with create_session() as session:
+        events = (session.query(AssetEvent).join(AssetModel, AssetEvent.asset_id == AssetModel.id)
+                  .filter(AssetModel.uri == "x-warehouse://outcomes").order_by(AssetEvent.timestamp).all())
+        extras = [e.extra for e in events]
+    built = read_step(settings, "transform")["build_id"]
+    assert extras and extras[-1] == {"build_id": built}
+    assert read_step(settings, "publish")["build_id"] == built

@@ -365,3 +365,26 @@ def test_landed_batches_follow_the_landing_contract(tmp_path):
     assert manifest.record_count == len(lines) == 1
     assert manifest.sha256 == hashlib.sha256(lines[0] + b"\n").hexdigest()
     assert data.parent.name == f"date={manifest.extracted_at[:10]}"
+
+
+def test_an_oversized_streamed_body_is_refused_before_it_is_read_whole(tmp_path, monkeypatch):
+    import connectors.webhooks.app as receiver_app
+
+    monkeypatch.setattr(receiver_app, "MAX_BODY_BYTES", 64 * 1024)
+    sent = []
+
+    async def endless_body():
+        for _ in range(1000):  # 16 MB offered in 16 KB chunks, no Content-Length
+            sent.append(1)
+            yield b"x" * 16 * 1024
+
+    async def scenario():
+        async with Running(config(tmp_path)) as rx:
+            response = await rx.client.post("/webhooks/github", content=endless_body(),
+                                            headers={"Content-Type": "application/json"})
+            return response
+
+    response = run(scenario())
+    assert len(sent) <= 6  # stopped just past the limit, not after 16 MB
+    assert response.status_code == 413 and "65536" in response.json()["error"]
+    assert landed(tmp_path / "landing", "github") == []

@@ -6,6 +6,8 @@
 --   3. emu_login: GitHub accounts whose EMU login <handle>_<shortcode> has handle = mail local part with
 --      '.' -> '-', when exactly one person fits.
 -- Accounts that match nothing stay out of this table and count against identity coverage.
+-- Two override rows giving one account to two people stop the build (macros/identity_overrides.sql).
+{{ assert_identity_overrides_agree() }}
 with
 
 people as (

@@ -1,0 +1,546 @@
+"""`make faults`: the fault campaign. Each scenario injects one real fault (a vendor error, a killed process,
+a tampered file, a concurrent run, a forged webhook...) into the pipeline running on the sandbox, in its own
+data directory, and checks what happened against what should have.
+
+Columns: expected records (what a clean run lands), landed (distinct keys landed after the fault and a
+plain rerun), lost, duplicated (rows of one batch sharing a key), published file intact (sha256 of
+analytics.duckdb unchanged where the fault must not publish), clear error (the refusal names what failed),
+pass/fail. `--quick` runs the subset that needs no dbt build.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gzip
+import hashlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from connectors.landing import LandingZone
+from outcomes.pipeline import StepFailed, conn_id_for, gate, ingest, publish, read_step, transform
+from outcomes.settings import PROJECT_ROOT, Settings
+
+WEBHOOK_STREAMS = (("github", "pull_request_events"), ("zendesk", "ticket_events"), ("jira", "issue_events"))
+PRIMARY_KEYS = {("zendesk", "users"): "id", ("zendesk", "tickets"): "id", ("github_copilot", "seats"): "assignee.id",
+                ("harvest", "time_entries"): "id", ("harvest", "users"): "id", ("jira", "issues"): "id"}
+
+
+@dataclass
+class Outcome:
+    scenario: str
+    expected: int | None = None
+    landed: int | None = None
+    lost: int | None = None
+    duplicated: int | None = None
+    intact: bool | None = None
+    clear_error: bool | None = None
+    passed: bool = False
+    note: str = ""
+
+
+def _key(record: dict, path: str):
+    value = record
+    for part in path.split("."):
+        value = (value or {}).get(part)
+    return value
+
+
+def _sha(path: Path) -> str | None:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None
+
+
+class Campaign:
+    def __init__(self, data_dir: Path, scenario: str = "default"):
+        from devenv.sandbox_env import sandbox_catalog, sandbox_connections
+        from outcomes.catalog import write_catalog
+        from sandbox.company import generate_company
+        from sandbox.scenario import load_scenario
+        from sandbox.server import SandboxServer
+
+        shutil.rmtree(data_dir, ignore_errors=True)
+        data_dir.mkdir(parents=True)
+        self.root = data_dir
+        self.company = generate_company(load_scenario(scenario))
+        self.server = SandboxServer(self.company)
+        self.server.start()
+        self.connections = sandbox_connections(self.server, self.company)
+        for source, conn in self.connections.items():
+            os.environ[f"AIRFLOW_CONN_{conn_id_for(source).upper()}"] = conn.to_env_value()
+        self.catalog = data_dir / "workflows.yml"
+        write_catalog(self.catalog, sandbox_catalog(self.company))
+        self.expected_cache: dict[tuple[str, str], int] = {}
+        self.base: Settings | None = None
+
+    def close(self) -> None:
+        self.server.stop()
+
+    def settings(self, name: str) -> Settings:
+        data = self.root / name
+        return replace(Settings.from_env(), data_dir=data, landing_root=str(data / "landing"),
+                       state_root=str(data / "state"), warehouse_path=data / "warehouse" / "outcomes.duckdb",
+                       published_path=data / "warehouse" / "analytics.duckdb", gx_root=data / "gx",
+                       runs_dir=data / "runs", workflows_path=self.catalog, max_landing_age_hours=24 * 365)
+
+    # -- landing counts
+    def keys(self, settings: Settings, source: str, stream: str) -> tuple[set, int]:
+        """(distinct keys landed, rows of one batch sharing a key)."""
+        zone, path = LandingZone(settings.landing_root), PRIMARY_KEYS[(source, stream)]
+        keys, duplicated = set(), 0
+        for manifest in zone.manifests(source, stream):
+            batch = [_key(r, path) for r in zone.read_batch(manifest)]
+            duplicated += len(batch) - len(set(batch))
+            keys |= set(batch)
+        return keys, duplicated
+
+    def expected(self, source: str, stream: str) -> set:
+        settings = self.settings(f"reference-{source}-{stream}")
+        if (source, stream) not in self.expected_cache:
+            self.server.clear_faults()
+            ingest(source, self.connections[source], settings, streams=[stream], validate=False)
+            self.expected_cache[(source, stream)] = 1
+        return self.keys(settings, source, stream)[0]
+
+    # -- a published baseline for the transform/gate/publish scenarios
+    def baseline(self) -> Settings:
+        if self.base is None:
+            self.server.clear_faults()
+            base = self.settings("baseline")
+            for source, conn in self.connections.items():
+                ingest(source, conn, base, validate=False)
+            transform(base)
+            gate(base)
+            publish(base)
+            self.base = base
+        return self.base
+
+    def copy_of_baseline(self, name: str) -> Settings:
+        base = self.baseline()
+        settings = self.settings(name)
+        shutil.rmtree(settings.data_dir, ignore_errors=True)
+        shutil.copytree(base.data_dir, settings.data_dir, ignore=shutil.ignore_patterns("warehouse.lock", "gx"))
+        return settings
+
+
+# -- vendor faults: one stream, a fault armed, then a plain rerun --------------------------------------------
+
+
+def vendor_fault(source: str, stream: str, vendor: str, kind: str, must_fail: bool, **fault) -> Callable:
+    def run(c: Campaign, name: str) -> Outcome:
+        expected = c.expected(source, stream)
+        settings = c.settings(name)
+        c.server.clear_faults()
+        c.server.add_fault(vendor, kind, **fault)
+        error = None
+        try:
+            ingest(source, c.connections[source], settings, streams=[stream], validate=kind != "no_data")
+        except StepFailed as exc:
+            error = str(exc)
+        c.server.clear_faults()
+        if error:
+            ingest(source, c.connections[source], settings, streams=[stream], validate=False)  # the rerun
+        landed, duplicated = c.keys(settings, source, stream)
+        clear = None if not must_fail else bool(error) and f"{source}/{stream}" in error
+        lost = len(expected - landed)
+        return Outcome(name, len(expected), len(landed), lost, duplicated, None, clear,
+                       lost == 0 and duplicated == 0 and (clear is not False) and (bool(error) == must_fail),
+                       (error or "")[:90])
+    return run
+
+
+def hanging_vendor(c: Campaign, name: str) -> Outcome:
+    """Harvest accepts connections and never answers: the stream fails at its deadline naming the endpoint."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept():
+        server.settimeout(0.2)
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                held.append(server.accept()[0])
+
+    threading.Thread(target=accept, daemon=True).start()
+    settings = replace(c.settings(name), stream_deadline_seconds=3)
+    conn = replace(c.connections["harvest"], host=f"http://127.0.0.1:{server.getsockname()[1]}")
+    started, error = time.monotonic(), ""
+    try:
+        ingest("harvest", conn, settings, streams=["time_entries"], validate=False)
+    except StepFailed as exc:
+        error = str(exc)
+    seconds = time.monotonic() - started
+    stop.set()
+    for s in held:
+        s.close()
+    server.close()
+    landed = len(LandingZone(settings.landing_root).manifests("harvest", "time_entries"))
+    clear = "deadline" in error and "/v2/time_entries" in error
+    return Outcome(name, 0, landed, 0, 0, None, clear, clear and landed == 0 and seconds < 30,
+                   f"failed after {seconds:.0f}s")
+
+
+# -- transform, gate, publish -------------------------------------------------------------------------------
+
+
+def _refused(settings: Settings, before: str | None, *steps) -> tuple[bool, bool, str]:
+    """Run gate/publish; (every step refused, published file unchanged, the messages)."""
+    messages = []
+    for step in steps:
+        try:
+            step(settings)
+            messages.append(f"{step.__name__} went through")
+        except StepFailed as exc:
+            messages.append(str(exc))
+    refused = not any(m.endswith("went through") for m in messages)
+    return refused, _sha(settings.published_path) == before, " | ".join(messages)
+
+
+def _dbt_children(pid: int, timeout: float = 300):
+    import psutil
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for child in psutil.Process(pid).children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                if "dbt" in " ".join(child.cmdline()):
+                    return child
+        time.sleep(0.2)
+    return None
+
+
+def _cli_env(settings: Settings) -> dict[str, str]:
+    return {**os.environ, "OUTCOMES_DATA_DIR": str(settings.data_dir), "OUTCOMES_LANDING_ROOT": settings.landing_root,
+            "OUTCOMES_STATE_ROOT": settings.state_root, "OUTCOMES_WAREHOUSE_PATH": str(settings.warehouse_path),
+            "OUTCOMES_PUBLISHED_PATH": str(settings.published_path), "OUTCOMES_WORKFLOWS": str(settings.workflows_path),
+            "OUTCOMES_GX_ROOT": str(settings.gx_root)}
+
+
+def killed_transform(c: Campaign, name: str) -> Outcome:
+    import psutil
+
+    settings = c.copy_of_baseline(name)
+    before = _sha(settings.published_path)
+    proc = subprocess.Popen([sys.executable, "-m", "outcomes.cli", "transform"], env=_cli_env(settings),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    child = _dbt_children(proc.pid)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    survived = False
+    if child is not None:
+        try:
+            child.wait(timeout=10)
+        except psutil.TimeoutExpired:
+            survived = True
+            child.kill()
+    refused, intact, message = _refused(settings, before, gate, publish)
+    return Outcome(name, None, None, None, None, intact, refused and "did not succeed" in message,
+                   child is not None and not survived and refused and intact,
+                   "dbt outlived its parent" if survived else message[:90])
+
+
+def refused_transform(c: Campaign, name: str, *, tamper: Callable[[Settings], Settings | None], expect: str,
+                      settings_change: dict | None = None) -> Outcome:
+    settings = replace(c.copy_of_baseline(name), **(settings_change or {}))
+    before = _sha(settings.published_path)
+    settings = tamper(settings) or settings
+    messages = []
+    try:
+        transform(settings)
+    except Exception as exc:  # noqa: BLE001 - every refusal is reported in the table
+        messages.append(str(exc).splitlines()[0])
+    refused, intact, message = _refused(settings, before, gate, publish)
+    message = " | ".join(messages + [message])
+    return Outcome(name, None, None, None, None, intact, expect in message, refused and intact and expect in message,
+                   message[:90])
+
+
+def _bad_catalog(settings: Settings) -> Settings:
+    path = settings.data_dir / "bad_workflows.yml"
+    path.write_text("workflows:\n  - {workflow: x, name: X, team: Nobody Here, tools: [github_copilot],"
+                    " kpi: zendesk_resolution_hours, direction: lower, redesigned_on: '2026-01-05'}\n")
+    return replace(settings, workflows_path=path)
+
+
+def _tamper_records(settings: Settings) -> None:
+    zone = LandingZone(settings.landing_root)
+    manifest = max(zone.manifests("zendesk", "tickets"), key=lambda m: m.record_count)
+    path = Path(settings.landing_root) / manifest.data_file
+    lines = gzip.decompress(path.read_bytes()).splitlines(keepends=True)
+    path.write_bytes(gzip.compress(b"".join(lines[: len(lines) // 2]), mtime=0))
+
+
+def _truncate_file(settings: Settings) -> None:
+    zone = LandingZone(settings.landing_root)
+    manifest = zone.manifests("zendesk", "users")[-1]
+    path = Path(settings.landing_root) / manifest.data_file
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def _conflicting_override(settings: Settings) -> Settings:
+    project = settings.data_dir / "dbt_project"
+    shutil.copytree(PROJECT_ROOT / "dbt_project", project, ignore=shutil.ignore_patterns("target", "logs"))
+    seed = project / "seeds" / "identity_overrides.csv"
+    first = seed.read_text().splitlines()[1].split(",")
+    with seed.open("a") as fh:
+        fh.write(f"{first[0]},{first[1]},someone.else@acme.example\n")
+    return replace(settings, dbt_project_dir=project)
+
+
+def stray_file(c: Campaign, name: str) -> Outcome:
+    settings = c.copy_of_baseline(name)
+    directory = next(Path(settings.landing_root).glob("source=zendesk/stream=tickets/date=*"))
+    (directory / "stray-copy.jsonl.gz").write_bytes(b"not gzip, and no manifest names it\n")
+    summary = transform(settings)
+    ignored = any(f.endswith("stray-copy.jsonl.gz") for f in summary["ignored_files"])
+    return Outcome(name, None, None, None, None, None, ignored, ignored and summary["success"],
+                   f"ignored_files={len(summary['ignored_files'])}, build succeeded")
+
+
+def concurrent_transforms(c: Campaign, name: str) -> Outcome:
+    settings = c.copy_of_baseline(name)
+    proc = subprocess.Popen([sys.executable, "-m", "outcomes.cli", "transform"], env=_cli_env(settings),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    _dbt_children(proc.pid)
+    running = read_step(settings, "transform") or {}
+    snapshots = {p: p.read_bytes() for p in (settings.data_dir / "dbt" / "snapshots").glob("*.jsonl")}
+    first_line = ""
+    try:
+        transform(settings)
+    except Exception as exc:  # noqa: BLE001
+        first_line = str(exc).splitlines()[0]
+    _, err = proc.communicate(timeout=1800)
+    untouched = all(p.read_bytes() == b for p, b in snapshots.items())
+    clear = first_line.startswith("another build holds the warehouse") and running.get("build_id", "?") in first_line
+    return Outcome(name, None, None, None, None, None, clear, clear and untouched and proc.returncode == 0,
+                   first_line[:90])
+
+
+def orphan_build(c: Campaign, name: str) -> Outcome:
+    settings = c.copy_of_baseline(name)
+    before = _sha(settings.published_path)
+    recorded = read_step(settings, "transform")["build_id"]
+    project = settings.dbt_project_dir
+    subprocess.run([str(Path(sys.executable).with_name("dbt")), "run", "--project-dir", str(project),
+                    "--profiles-dir", str(project), "--target-path", str(settings.data_dir / "orphan-target"),
+                    "--log-path", str(settings.data_dir / "orphan-logs"), "--select", "mart_identity_coverage"],
+                   cwd=project, env=_cli_env(settings), capture_output=True, check=True)
+    refused, intact, message = _refused(settings, before, publish)
+    clear = recorded in message and "unrecorded-" in message
+    return Outcome(name, None, None, None, None, intact, clear, refused and intact and clear, message[:90])
+
+
+def gate_failure(c: Campaign, name: str) -> Outcome:
+    settings = replace(c.copy_of_baseline(name), min_identity_coverage=1.01)
+    before = _sha(settings.published_path)
+    refused, intact, message = _refused(settings, before, gate, publish)
+    clear = "coverage" in message
+    return Outcome(name, None, None, None, None, intact, clear, refused and intact and clear, message[:90])
+
+
+def stale_publish_temp(c: Campaign, name: str) -> Outcome:
+    settings = c.copy_of_baseline(name)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = [settings.published_path.with_name(f".analytics.duckdb.tmp-{dead.pid}{s}") for s in ("", ".wal")]
+    for path in stale:
+        path.write_bytes(b"half a copy")
+    publish(settings)
+    gone = not any(p.exists() for p in stale)
+    return Outcome(name, None, None, None, None, None, None, gone, "removed" if gone else "left behind")
+
+
+def reader_during_publish(c: Campaign, name: str) -> Outcome:
+    import duckdb
+
+    settings = c.copy_of_baseline(name)
+    reader = duckdb.connect(str(settings.published_path), read_only=True)
+    before = reader.execute("select count(*) from mart_workflow_outcomes").fetchone()[0]
+    publish(settings)
+    after = reader.execute("select count(*) from mart_workflow_outcomes").fetchone()[0]
+    reader.close()
+    return Outcome(name, None, None, None, None, None, None, before == after > 0,
+                   "reader kept its file; publish swapped atomically")
+
+
+# -- webhooks -----------------------------------------------------------------------------------------------
+
+
+def webhook(kind: str) -> Callable:
+    def run(c: Campaign, name: str) -> Outcome:
+        import httpx
+
+        from connectors.webhooks.app import ReceiverConfig, build_app
+        from sandbox.webhooks import WEBHOOK_SECRETS, activity_event, signed_request
+
+        settings = c.settings(name)
+        cfg = ReceiverConfig(journal_dir=str(settings.data_dir / "journal"), landing_root=settings.landing_root,
+                             secrets={k: v.encode() for k, v in WEBHOOK_SECRETS.items()}, flush_seconds=3600)
+        app = build_app(cfg)
+        vendor = "zendesk" if kind == "stale" else "github"
+        payload = activity_event(vendor, 1)
+        body, headers = signed_request(vendor, payload)
+        expect_status, deliveries = 202, 1
+        if kind == "unsigned":
+            headers = {k: v for k, v in headers.items() if "Signature" not in k}
+            expect_status, deliveries = 401, 0
+        elif kind == "forged":
+            body, headers = signed_request(vendor, payload, secret="not-the-secret")
+            expect_status, deliveries = 401, 0
+        elif kind == "stale":
+            body, headers = signed_request(vendor, payload, now=datetime.now(UTC) - timedelta(hours=2))
+            expect_status, deliveries = 401, 0
+        elif kind == "malformed":
+            body, headers = signed_request(vendor, payload)
+            body = body[: len(body) // 2]
+            from sandbox.webhooks import sign_github
+
+            headers.update(sign_github(WEBHOOK_SECRETS["github"].encode(), body))
+            expect_status, deliveries = 400, 0
+        elif kind == "oversized":
+            body = b"{" + b" " * (26 * 1024 * 1024) + b"}"
+            expect_status, deliveries = 413, 0
+        elif kind == "traversal":
+            expect_status, deliveries = 404, 0
+
+        async def send():
+            await app.state.receiver.start()
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://rx") as client:
+                path = "/webhooks/../../etc/passwd" if kind == "traversal" else f"/webhooks/{vendor}"
+                codes = [(await client.post(path, content=body, headers=headers)).status_code]
+                if kind in ("replayed",):
+                    codes.append((await client.post(path, content=body, headers=headers)).status_code)
+            await app.state.receiver.stop()
+            return codes
+
+        codes = asyncio.run(send())
+        zone = LandingZone(settings.landing_root)
+        landed = sum(m.record_count for source, stream in WEBHOOK_STREAMS for m in zone.manifests(source, stream))
+        ok = codes[0] == expect_status and landed == deliveries
+        if kind == "replayed":
+            ok = ok and codes[1] in (200, 202)
+        return Outcome(name, deliveries, landed, max(0, deliveries - landed), max(0, landed - deliveries), None,
+                       codes[0] == expect_status, ok, f"HTTP {codes}")
+    return run
+
+
+def secrets_grep(c: Campaign, name: str) -> Outcome:
+    from sandbox import credentials as cred
+    from sandbox.webhooks import WEBHOOK_SECRETS
+
+    secrets = [v for k, v in vars(cred).items() if k.isupper() and isinstance(v, str) and len(v) >= 12
+               and any(w in k for w in ("TOKEN", "SECRET", "KEY", "PASSWORD"))] + list(WEBHOOK_SECRETS.values())
+    hits, files = [], 0
+    for path in c.root.rglob("*"):
+        if not path.is_file() or "reference-" in str(path) and path.suffix == ".yml":
+            continue
+        files += 1
+        data = path.read_bytes()
+        if path.suffix == ".gz":
+            with contextlib.suppress(OSError, EOFError):
+                data = gzip.decompress(data)
+        hits += [f"{path.relative_to(c.root)}" for s in secrets if s.encode() in data]
+    return Outcome(name, None, None, None, None, None, None, not hits and files > 0,
+                   f"{files} files, {len(secrets)} secrets, hits: {hits[:3]}")
+
+
+# -- the matrix ---------------------------------------------------------------------------------------------
+
+QUICK = [
+    ("vendor 429 with Retry-After", vendor_fault("zendesk", "users", "zendesk", "status", False,
+                                                 path_contains="/api/v2/users", status=429, retry_after=1, times=2)),
+    ("vendor 503 burst", vendor_fault("github_copilot", "seats", "github", "status", False,
+                                      path_contains="copilot/billing/seats", status=503, times=3)),
+    ("vendor 500 beyond the retry budget", vendor_fault("zendesk", "users", "zendesk", "status", True,
+                                                        path_contains="/api/v2/users", status=500, times=6)),
+    ("vendor truncated JSON page", vendor_fault("zendesk", "tickets", "zendesk", "malformed", True,
+                                                path_contains="incremental")),
+    ("vendor empty page mid-stream", vendor_fault("zendesk", "users", "zendesk", "empty_page", False,
+                                                  path_contains="/api/v2/users")),
+    ("vendor 401 (token revoked)", vendor_fault("zendesk", "users", "zendesk", "status", True,
+                                                path_contains="/api/v2/users", status=401)),
+    ("vendor hangs (stream deadline)", hanging_vendor),
+    ("webhook unsigned", webhook("unsigned")),
+    ("webhook forged signature", webhook("forged")),
+    ("webhook replayed delivery", webhook("replayed")),
+    ("webhook stale timestamp", webhook("stale")),
+    ("webhook oversized body", webhook("oversized")),
+    ("webhook malformed body", webhook("malformed")),
+    ("webhook path traversal", webhook("traversal")),
+]
+FULL = [
+    ("transform killed -9 mid-dbt", killed_transform),
+    ("transform refused: bad catalog", lambda c, n: refused_transform(c, n, tamper=_bad_catalog, expect="Nobody Here")),
+    ("landing batch: records removed", lambda c, n: refused_transform(c, n, tamper=_tamper_records,
+                                                                       expect="did not match their manifest")),
+    ("landing batch: truncated file", lambda c, n: refused_transform(c, n, tamper=_truncate_file,
+                                                                      expect="did not match their manifest")),
+    ("stray non-gzip file, no manifest", stray_file),
+    ("identity override conflict", lambda c, n: refused_transform(c, n, tamper=_conflicting_override,
+                                                                   expect="mapped to 2 people")),
+    ("build timeout", lambda c, n: refused_transform(c, n, tamper=lambda s: None, expect="ran longer than",
+                                                     settings_change={"build_timeout_seconds": 5})),
+    ("concurrent transforms", concurrent_transforms),
+    ("unrecorded dbt build over the warehouse", orphan_build),
+    ("gate failure keeps the last publish", gate_failure),
+    ("stale publish temp of a dead pid", stale_publish_temp),
+    ("reader open during publish", reader_during_publish),
+]
+LAST = [("secrets grep over every written file", secrets_grep)]
+
+
+def run_matrix(data_dir: Path, quick: bool = False, only: str | None = None) -> list[Outcome]:
+    campaign = Campaign(data_dir)
+    outcomes = []
+    try:
+        for name, scenario in QUICK + ([] if quick else FULL) + LAST:
+            if only and only not in name:
+                continue
+            started = time.monotonic()
+            try:
+                outcome = scenario(campaign, name)
+            except Exception as exc:  # noqa: BLE001 - a scenario that breaks is a failed row, not a crash
+                outcome = Outcome(name, note=f"scenario broke: {type(exc).__name__}: {str(exc)[:80]}")
+            outcome.note = f"{outcome.note} ({time.monotonic() - started:.0f}s)"
+            outcomes.append(outcome)
+            print(format_row(outcome), flush=True)
+    finally:
+        campaign.close()
+    return outcomes
+
+
+def _cell(value) -> str:
+    return "-" if value is None else ("yes" if value is True else "NO" if value is False else str(value))
+
+
+HEADER = (f"{'scenario':<40} | {'expected':>8} | {'landed':>6} | {'lost':>4} | {'dup':>3} | {'published intact':<16} | "
+          f"{'clear error':<11} | result")
+
+
+def format_row(o: Outcome) -> str:
+    return (f"{o.scenario:<40} | {_cell(o.expected):>8} | {_cell(o.landed):>6} | {_cell(o.lost):>4} | "
+            f"{_cell(o.duplicated):>3} | {_cell(o.intact):<16} | {_cell(o.clear_error):<11} | "
+            f"{'pass' if o.passed else 'FAIL'}  {o.note}")
+
+
+def print_table(outcomes: list[Outcome]) -> None:
+    print(HEADER)
+    print("-" * len(HEADER))
+    for o in outcomes:
+        print(format_row(o))
+    lost = sum(o.lost or 0 for o in outcomes)
+    dup = sum(o.duplicated or 0 for o in outcomes)
+    passed = sum(o.passed for o in outcomes)
+    print(f"TOTAL: {len(outcomes)} scenarios, {passed} passed, {len(outcomes) - passed} failed; "
+          f"{lost} records lost, {dup} duplicated")

@@ -1,0 +1,216 @@
+"""Nothing is published that a recorded build did not make: killed, timed-out and concurrent transforms,
+orphan builds, tampered and stray landing files. Each transform here runs real dbt on a small landing zone."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import psutil
+import pytest
+import yaml
+
+from outcomes.pipeline import StepFailed, gate, publish, read_step, record_step, transform
+from outcomes.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests" / "dbt"))
+import make_landing_fixture as fixture  # noqa: E402
+
+ONE_MODEL = "stg_zendesk__tickets"
+
+
+def _settings(data: Path) -> Settings:
+    workflows = data / "workflows.yml"
+    if not workflows.exists():
+        data.mkdir(parents=True, exist_ok=True)
+        workflows.write_text(yaml.safe_dump({"workflows": fixture.WORKFLOWS}))
+        fixture.write_fixture(data / "landing")
+    return replace(Settings.from_env(), data_dir=data, landing_root=str(data / "landing"),
+                   state_root=str(data / "state"), warehouse_path=data / "warehouse" / "outcomes.duckdb",
+                   published_path=data / "warehouse" / "analytics.duckdb", gx_root=data / "gx",
+                   runs_dir=data / "runs", workflows_path=workflows)
+
+
+def _env(settings: Settings) -> dict[str, str]:
+    return {**os.environ, "OUTCOMES_DATA_DIR": str(settings.data_dir), "OUTCOMES_LANDING_ROOT": settings.landing_root,
+            "OUTCOMES_WAREHOUSE_PATH": str(settings.warehouse_path), "OUTCOMES_WORKFLOWS": str(settings.workflows_path),
+            "OUTCOMES_PUBLISHED_PATH": str(settings.published_path), "OUTCOMES_GX_ROOT": str(settings.gx_root)}
+
+
+def _start_cli_transform(settings: Settings) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "outcomes.cli", "transform"], env=_env(settings),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _wait_for_dbt_child(parent: subprocess.Popen, timeout: float = 90) -> psutil.Process:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for child in psutil.Process(parent.pid).children(recursive=True):
+            try:
+                if "dbt" in " ".join(child.cmdline()):
+                    return child
+            except psutil.NoSuchProcess:
+                continue
+        assert parent.poll() is None, parent.communicate()
+        time.sleep(0.1)
+    raise AssertionError("dbt never started")
+
+
+def _dbt_processes_for(warehouse: Path) -> list[psutil.Process]:
+    found = []
+    for proc in psutil.process_iter(["cmdline", "environ"]):
+        try:
+            if "dbt" in " ".join(proc.info["cmdline"] or []) and \
+                    (proc.info["environ"] or {}).get("OUTCOMES_WAREHOUSE_PATH") == str(warehouse):
+                found.append(proc)
+        except psutil.Error:
+            continue
+    return found
+
+
+def _bare_dbt_build(settings: Settings, select: str) -> None:
+    """What an orphaned dbt child does: rewrite the warehouse with nobody recording it."""
+    project = ROOT / "dbt_project"
+    out = subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), "run", "--project-dir", str(project), "--profiles-dir",
+         str(project), "--target-path", str(settings.data_dir / "orphan-target"), "--log-path",
+         str(settings.data_dir / "orphan-logs"), "--select", select,
+         "--vars", json.dumps({"workflows": fixture.WORKFLOWS})],
+        cwd=project, env=_env(settings), capture_output=True, text=True, timeout=300,
+    )
+    assert out.returncode == 0, out.stdout[-3000:]
+
+
+# -- a transform vouches only for itself ---------------------------------------------------------------
+
+
+def test_a_transform_refused_before_dbt_no_longer_vouches_for_the_previous_build(tmp_path):
+    settings = _settings(tmp_path)
+    record_step(settings, "transform", {"success": True, "build_id": "previous-build", "full_build_done": True})
+    settings.workflows_path.write_text("workflows: [{workflow: broken}]")
+    with pytest.raises(Exception, match="workflows"):
+        transform(settings)
+    record = read_step(settings, "transform")
+    assert record["build_id"] != "previous-build" and record["success"] is False
+    with pytest.raises(StepFailed, match="did not succeed"):
+        gate(settings)
+    record_step(settings, "gate", {"success": True, "build_id": "previous-build"})
+    with pytest.raises(StepFailed):
+        publish(settings)
+    assert not settings.published_path.exists()
+
+
+def test_an_unrecorded_build_over_the_warehouse_blocks_gate_and_publish_naming_both_ids(tmp_path):
+    settings = _settings(tmp_path)
+    recorded = transform(settings)["build_id"]  # a full build: marts to publish
+    record_step(settings, "gate", {"success": True, "build_id": recorded})  # as a passed gate leaves it
+    _bare_dbt_build(settings, ONE_MODEL)
+    with pytest.raises(StepFailed) as refused:
+        publish(settings)
+    assert recorded in str(refused.value) and "unrecorded-" in str(refused.value)
+    assert not settings.published_path.exists()
+    with pytest.raises(StepFailed, match=recorded):
+        gate(settings)
+    with pytest.raises(StepFailed, match="asked for build other-build"):
+        publish(settings, build_id="other-build")
+
+
+def test_a_killed_transform_takes_dbt_with_it_and_vouches_for_nothing(tmp_path):
+    settings = _settings(tmp_path)
+    record_step(settings, "transform", {"success": True, "build_id": "previous-build", "full_build_done": True})
+    parent = _start_cli_transform(settings)
+    child = _wait_for_dbt_child(parent)
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait()
+    try:
+        child.wait(timeout=10)
+    except psutil.TimeoutExpired:
+        child.kill()
+        pytest.fail("dbt kept running after its transform was killed")
+    assert not _dbt_processes_for(settings.warehouse_path)
+    record = read_step(settings, "transform")
+    assert record["status"] == "running" and record["build_id"] != "previous-build"
+    with pytest.raises(StepFailed, match="did not succeed"):
+        gate(settings)
+    with pytest.raises(StepFailed):
+        publish(settings)
+
+
+def test_a_build_past_its_timeout_is_stopped_and_recorded_as_failed(tmp_path):
+    settings = replace(_settings(tmp_path), build_timeout_seconds=2)
+    started = time.monotonic()
+    with pytest.raises(StepFailed, match="longer than 2s"):
+        transform(settings)
+    assert time.monotonic() - started < 30
+    assert not _dbt_processes_for(settings.warehouse_path)
+    assert read_step(settings, "transform")["status"] == "failed"
+
+
+# -- one build at a time, one frozen snapshot per build ---------------------------------------------------
+
+
+def test_a_second_transform_is_refused_and_leaves_the_running_builds_snapshot_alone(tmp_path):
+    settings = _settings(tmp_path)
+    first = _start_cli_transform(settings)
+    _wait_for_dbt_child(first)
+    running = read_step(settings, "transform")
+    snapshots = {p: p.read_bytes() for p in (tmp_path / "dbt").rglob("*snapshot*.jsonl")}
+    snapshots |= {p: p.read_bytes() for p in (tmp_path / "dbt").rglob("landing_*.jsonl")}
+    assert snapshots
+    # a batch committed while the first build runs
+    late = [fixture.ticket(123456, 1, fixture.at(fixture.T0), 2)]
+    fixture.write_batch(Path(settings.landing_root), "zendesk", "tickets", late,
+                        fixture.datetime(2026, 3, 27, tzinfo=fixture.UTC), "late0001")
+    with pytest.raises(Exception) as refused:
+        transform(settings)
+    first_line = str(refused.value).splitlines()[0]
+    assert first_line.startswith("another build holds the warehouse")
+    assert str(first.pid) in first_line and running["build_id"] in first_line and running["started_at"] in first_line
+    assert {p: p.read_bytes() for p in snapshots} == snapshots
+    out, err = first.communicate(timeout=300)
+    assert first.returncode == 0, err[-3000:]
+    assert read_step(settings, "transform")["build_id"] == running["build_id"]
+    frozen = [json.loads(line) for p in snapshots for line in p.read_text().splitlines()]
+    assert not any(b["batch_id"].endswith("late0001") for b in frozen)
+
+
+# -- every batch checked against its manifest; no file read without one --------------------------------
+
+
+def _drop_first_record(data_file: Path) -> None:
+    lines = gzip.decompress(data_file.read_bytes()).splitlines(keepends=True)
+    data_file.write_bytes(gzip.compress(b"".join(lines[1:]), mtime=0))
+
+
+def test_a_tampered_batch_is_quarantined_a_stray_file_ignored_and_publish_blocked(tmp_path):
+    settings = _settings(tmp_path)
+    landing = Path(settings.landing_root)
+    tampered = next(landing.rglob("*dddd0001.jsonl.gz"))
+    _drop_first_record(tampered)
+    stray_dir = next(landing.rglob("stream=users/date=*"))
+    (stray_dir / "copied-by-hand.jsonl.gz").write_bytes(b"this is not gzip at all\n")
+    summary = transform(settings, select=ONE_MODEL)
+    assert [q["manifest"].split("/")[-1] for q in summary["quarantined"]] == [
+        tampered.name.replace(".jsonl.gz", ".manifest.json")]
+    assert "the manifest says" in summary["quarantined"][0]["reason"]
+    assert any(f.endswith("copied-by-hand.jsonl.gz") for f in summary["ignored_files"])
+    import duckdb
+
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        batches = {r[0][-8:] for r in con.execute("select distinct _batch_id from staging.stg_zendesk__tickets")
+                   .fetchall()}
+    finally:
+        con.close()
+    assert batches == {"dddd0002"}
+    with pytest.raises(StepFailed, match=r"dddd0001.*did not match|did not match.*dddd0001"):
+        gate(settings)
+    assert "dddd0001" in " ".join(read_step(settings, "gate")["failures"])
