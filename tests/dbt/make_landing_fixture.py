@@ -168,8 +168,8 @@ def copilot_day(n: int, day: date, *, interactions: int, acceptances: int, sugge
         "user_initiated_interaction_count": interactions, "code_acceptance_activity_count": acceptances,
         "code_generation_activity_count": suggestions, "used_cli": cli,
     })
-    feature = record["totals_by_feature"][0]
-    feature.update({"user_initiated_interaction_count": interactions,
+    feature = record["totals_by_feature"][0]  # the breakdown partitions the day: chat holds the interactions
+    feature.update({"user_initiated_interaction_count": 0,
                     "code_acceptance_activity_count": acceptances,
                     "code_generation_activity_count": suggestions})
     record["totals_by_feature"].append({

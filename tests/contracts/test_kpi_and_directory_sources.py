@@ -1,0 +1,71 @@
+"""Zendesk, Harvest and Microsoft Graph users on public payloads (provenance: <source>/PROVENANCE.md).
+
+Each payload is served unchanged from 127.0.0.1, landed by its connector with its landing suite, and
+staged by dbt; expected values are read off the payloads by hand.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from connectors.errors import DataQualityError
+from tests.contracts.conftest import rows
+
+
+def outcome(landing, key: str):
+    landed = landing[2]
+    return landed.results.get(key, []), landed.errors.get(key, [])
+
+
+# --- Zendesk -------------------------------------------------------------------------------------------
+def test_zendesk_export_without_metric_sets_is_refused_naming_the_column(contract_landing):
+    results, errors = outcome(contract_landing, "zendesk/tickets")
+    # the export carries no `metric_set` (it was made without include=metric_sets): resolution times,
+    # which staging relies on, are absent from every record, so the batch must not land
+    assert results == []
+    (error,) = errors
+    assert isinstance(error, DataQualityError)
+    assert "column 'metric_set.full_resolution_time_in_minutes.calendar' is missing from every one of the 1" \
+        in str(error)
+    assert "quarantined" in str(error)
+    _, zone, _ = contract_landing
+    assert zone.manifests("zendesk", "tickets") == []
+
+
+def test_zendesk_users_land_and_stage(contract_landing, contract_warehouse):
+    results, errors = outcome(contract_landing, "zendesk/users")
+    assert errors == [] and [r.records for r in results] == [1]
+    got = rows(contract_warehouse, """
+        select zendesk_user_id, email, user_name, role, iana_time_zone, is_active, is_suspended, default_group_id,
+               created_at, updated_at
+        from staging.stg_zendesk__users""")
+    assert got == [(6128164851599, "integration-test+amberblanchard@airbyte.io", "AmberBlanchard", "end-user",
+                    "Pacific/Noumea", True, False, None, datetime(2022, 12, 29, 8, 56, 24),
+                    datetime(2023, 2, 1, 7, 41, 46))]
+
+
+# --- Harvest -------------------------------------------------------------------------------------------
+def test_harvest_time_entry_lands_and_stages(contract_landing, contract_warehouse):
+    results, errors = outcome(contract_landing, "harvest/time_entries")
+    assert errors == [] and [r.records for r in results] == [1]
+    assert results[0].cursor_after == "2024-01-15T12:30:00Z"  # the entry's updated_at is the new high-water mark
+    got = rows(contract_warehouse, """
+        select time_entry_id, user_id, user_name, task_id, task_name, project_id, project_name, client_name,
+               hours, rounded_hours, is_billable, is_running, spent_date, created_at
+        from staging.stg_harvest__time_entries""")
+    assert got == [(636709355, 1782884, "John Doe", 8083365, "Development", 14307913, "Online Store - Phase 1",
+                    "ABC Corp", 3.5, 3.5, True, False, date(2024, 1, 15), datetime(2024, 1, 15, 12, 30))]
+
+
+# --- Microsoft Graph users ------------------------------------------------------------------------------
+def test_graph_list_users_example_lands_and_stages(contract_landing, contract_warehouse):
+    results, errors = outcome(contract_landing, "msgraph/users")
+    assert errors == [] and [r.records for r in results] == [2]
+    got = rows(contract_warehouse, """
+        select user_id, user_principal_name, mail, display_name, department, job_title, manager_user_id
+        from staging.stg_msgraph__users order by user_id""")
+    assert got == [
+        ("4562bcc8-c436-4f95-b7c0-4f8ce89dca5e", "admin@contoso.com", None, "MOD Administrator", None, None, None),
+        ("6ea91a8d-e32e-41a1-b7bd-d2d185eed0e0", "Adams@contoso.com", "Adams@contoso.com", "Conf Room Adams", None,
+         None, None),
+    ]
