@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from connectors import github_copilot, harvest, msgraph, zendesk
+from connectors import anthropic, github_copilot, harvest, m365_copilot, msgraph, openai, zendesk
 from connectors.config import ConnectionConfig
 from connectors.landing import LandingZone
 from connectors.runner import StreamResult, land_stream
@@ -153,7 +153,54 @@ def land_msgraph(server: PayloadServer, zone: LandingZone, state: StateStore, va
     server.reset()
 
 
+def land_m365_copilot(server: PayloadServer, zone: LandingZone, state: StateStore, validate,
+                      landed: Landed) -> None:
+    serve_graph_token(server)
+    server.add("/v1.0/copilot/reports/getMicrosoft365CopilotUsageUserDetail(period='D7')",
+               payload("m365_copilot", "usage-user-detail-example.json"))
+    client = m365_copilot.make_client(graph_connection(server, "m365_copilot"), sleep=lambda s: None)
+    run(landed, m365_copilot.USAGE_USER_DETAIL, client, zone, state, validate)
+    server.reset()
+
+
+# --- OpenAI and Anthropic admin reports ------------------------------------------------------------------
+# The documented first pages say has_more with a cursor; the server ends the stream with an empty last page.
+LAST_PAGE = {"openai": b'{"object": "page", "data": [], "has_more": false, "next_page": null}',
+             "anthropic": b'{"data": [], "has_more": false, "next_page": null}'}
+
+
+def land_openai(server: PayloadServer, zone: LandingZone, state: StateStore, validate, landed: Landed) -> None:
+    conn = ConnectionConfig("openai", f"{server.url}/v1", password=TOKEN)
+    client = openai.make_client(conn, sleep=lambda s: None)
+    server.add("/v1/organization/usage/completions", payload("openai", "usage-completions-example.json"))
+    server.add("/v1/organization/usage/completions", LAST_PAGE["openai"], when=lambda q: "page" in q)
+    run(landed, openai.USAGE_COMPLETIONS, client, zone, state, validate)
+    server.add("/v1/organization/costs", payload("openai", "costs-example.json"))
+    run(landed, openai.COSTS, client, zone, state, validate)
+    server.add("/v1/organization/users", payload("openai", "users-documented.json"))
+    run(landed, openai.USERS, client, zone, state, validate)
+    server.reset()
+
+
+def land_anthropic(server: PayloadServer, zone: LandingZone, state: StateStore, validate, landed: Landed) -> None:
+    conn = ConnectionConfig("anthropic", server.url, password=TOKEN)
+    client = anthropic.make_client(conn, sleep=lambda s: None)
+    yesterday = (datetime.now(UTC).date() - timedelta(days=1)).isoformat()
+    state.set("anthropic", "claude_code", yesterday)
+    state.set("anthropic", "cost_report", yesterday)
+    path = "/v1/organizations/usage_report/claude_code"
+    server.add(path, LAST_PAGE["anthropic"])  # other days of the window: no activity
+    server.add(path, payload("anthropic", "claude-code-example.json"), when=lambda q: q.get("starting_at") == yesterday)
+    run(landed, anthropic.CLAUDE_CODE, client, zone, state, validate)
+    server.add("/v1/organizations/cost_report", payload("anthropic", "cost-report-example.json"))
+    run(landed, anthropic.COST_REPORT, client, zone, state, validate)
+    server.reset()
+
+
 LANDERS: dict[str, Callable[..., None]] = {
+    "m365_copilot": land_m365_copilot,
+    "openai": land_openai,
+    "anthropic": land_anthropic,
     "github_copilot": land_github_copilot,
     "zendesk": land_zendesk,
     "harvest": land_harvest,

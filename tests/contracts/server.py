@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 Query = dict[str, str]
 Body = bytes | Callable[[Query, str], bytes]
@@ -39,9 +39,10 @@ class PayloadServer:
 
             def do_GET(self) -> None:  # noqa: N802 - http.server's naming
                 parts = urlsplit(self.path)
+                path = unquote(parts.path)
                 query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
-                server.requests.append((parts.path, query, dict(self.headers)))
-                route = next((r for r in reversed(server.routes) if r.path == parts.path and r.when(query)), None)
+                server.requests.append((path, query, dict(self.headers)))
+                route = next((r for r in reversed(server.routes) if r.path == path and r.when(query)), None)
                 if route is None:
                     self.send_response(404)
                     self.send_header("Content-Type", "application/json")
