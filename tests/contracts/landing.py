@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from connectors import anthropic, github_copilot, harvest, m365_copilot, msgraph, openai, zendesk
+from connectors import anthropic, github_copilot, github_prs, harvest, jira, m365_copilot, msgraph, openai, zendesk
 from connectors.config import ConnectionConfig
 from connectors.landing import LandingZone
 from connectors.runner import StreamResult, land_stream
@@ -197,7 +197,38 @@ def land_anthropic(server: PayloadServer, zone: LandingZone, state: StateStore, 
     server.reset()
 
 
+# --- Jira --------------------------------------------------------------------------------------------
+def land_jira(server: PayloadServer, zone: LandingZone, state: StateStore, validate, landed: Landed) -> None:
+    conn = ConnectionConfig("jira", server.url, login="agent@example.com", password=TOKEN,
+                            extra={"start_days_ago": 100000})
+    client = jira.make_client(conn, sleep=lambda s: None)
+    search = "/rest/api/3/search/jql"
+    server.add(search, payload("jira", "search-jql-documented.json"))
+    # the documented page says isLast false with a token: the server ends the stream with an empty last page
+    server.add(search, b'{"issues": [], "isLast": true}', when=lambda q: "nextPageToken" in q)
+    run(landed, jira.ISSUES, client, zone, state, validate)
+    server.add("/rest/api/3/users/search", payload("jira", "users.json"), when=lambda q: q.get("startAt") == "0")
+    server.add("/rest/api/3/users/search", b"[]", when=lambda q: q.get("startAt") != "0")
+    run(landed, jira.USERS, client, zone, state, validate)
+    server.reset()
+
+
+# --- GitHub pull requests ------------------------------------------------------------------------------
+def land_github(server: PayloadServer, zone: LandingZone, state: StateStore, validate, landed: Landed) -> None:
+    conn = ConnectionConfig("github", server.url, password=TOKEN,
+                            extra={"org": "acme", "start_days_ago": 100000, "reviews_start_days_ago": 100000})
+    client = github_prs.make_client(conn, sleep=lambda s: None)
+    server.add("/orgs/acme/repos", payload("github", "org-repos-documented.json"))
+    server.add("/repos/acme/api/pulls", payload("github", "pulls-documented.json"))
+    server.add("/repos/acme/api/pulls/1347/reviews", payload("github", "reviews-documented.json"))
+    run(landed, github_prs.PULL_REQUESTS, client, zone, state, validate)
+    run(landed, github_prs.PULL_REQUEST_REVIEWS, client, zone, state, validate)
+    server.reset()
+
+
 LANDERS: dict[str, Callable[..., None]] = {
+    "jira": land_jira,
+    "github": land_github,
     "m365_copilot": land_m365_copilot,
     "openai": land_openai,
     "anthropic": land_anthropic,

@@ -69,3 +69,44 @@ def test_graph_list_users_example_lands_and_stages(contract_landing, contract_wa
         ("6ea91a8d-e32e-41a1-b7bd-d2d185eed0e0", "Adams@contoso.com", "Adams@contoso.com", "Conf Room Adams", None,
          None, None),
     ]
+
+
+# --- Jira ----------------------------------------------------------------------------------------------
+def test_jira_search_with_changelog_lands_and_stages(contract_landing, contract_warehouse):
+    results, errors = outcome(contract_landing, "jira/issues")
+    assert errors == [] and [r.records for r in results] == [1]
+    assert results[0].cursor_after == 1714753211123  # fields.updated 2024-05-03T16:20:11.123+0000 in epoch ms
+    got = rows(contract_warehouse, """
+        select issue_id, issue_key, status_id, status_category_id, assignee_account_id, assignee_email,
+               changelog_total, changelog_histories, created_at, resolved_at
+        from staging.stg_jira__issues""")
+    assert got == [("10042", "ENG-42", "10002", 3, "5b10ac8d82e05b22cc7d4ef5", "ana@acme.com", 2, 2,
+                    datetime(2024, 5, 1, 9), datetime(2024, 5, 3, 16, 20, 11))]
+    changes = rows(contract_warehouse, """
+        select from_status_id, to_status_id, changed_at from staging.stg_jira__issue_status_changes
+        order by changed_at""")
+    assert changes == [("10000", "3", datetime(2024, 5, 2, 8)), ("3", "10002", datetime(2024, 5, 3, 16, 20, 11))]
+
+
+def test_jira_users_without_names_land_keyed_by_account(contract_landing, contract_warehouse):
+    results, errors = outcome(contract_landing, "jira/users")
+    assert errors == [] and [r.records for r in results] == [2]
+    got = rows(contract_warehouse, """
+        select account_id, account_type, display_name, email, is_active from staging.stg_jira__users order by 1""")
+    assert got == [("1", "atlassian", None, "integration-test@airbyte.io", None),
+                   ("2", "atlassian", None, "integration-test@airbyte.io", None)]
+
+
+# --- GitHub pull requests ------------------------------------------------------------------------------
+def test_github_pull_request_and_review_land_and_stage(contract_landing, contract_warehouse):
+    for key in ("github/pull_requests", "github/pull_request_reviews"):
+        results, errors = outcome(contract_landing, key)
+        assert errors == [] and [r.records for r in results] == [1], key
+    prs = rows(contract_warehouse, """
+        select pull_request_id, pull_request_number, repo_full_name, author_login, is_merged, created_at, merged_at
+        from staging.stg_github__pull_requests""")
+    assert prs == [(1834567890, 1347, "acme/api", "octocat", True, datetime(2024, 5, 1, 9),
+                    datetime(2024, 5, 3, 11, 59))]
+    reviews = rows(contract_warehouse,
+                   "select review_id, state, submitted_at from staging.stg_github__pull_request_reviews")
+    assert reviews == [(80, "APPROVED", datetime(2024, 5, 2, 15))]
