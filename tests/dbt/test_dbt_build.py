@@ -147,7 +147,7 @@ def test_only_mart_models_are_published(warehouse, build_dir):
     assert published == {
         "mart_adoption_weekly", "mart_adoption_segments", "mart_ai_cost", "mart_identity_coverage",
         "mart_kpi_weekly", "mart_manager_rollup", "mart_seat_utilization", "mart_usage_without_outcomes",
-        "mart_webhook_events_daily", "mart_workflow_outcomes", "mart_workflow_outcomes_weekly",
+        "mart_schema_drift", "mart_webhook_events_daily", "mart_workflow_outcomes", "mart_workflow_outcomes_weekly",
     }
     assert all(n["config"]["materialized"] == "table" for n in models if n["name"] in published)
 

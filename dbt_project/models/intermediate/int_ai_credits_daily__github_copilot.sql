@@ -9,8 +9,8 @@ select
     cast('github_copilot' as {{ dbt.type_string() }}) as tool,
     cast(user_id as {{ dbt.type_string() }}) as source_user_id,
     activity_date as usage_date,
-    cast(ai_credits_used as double) as ai_credits_used,
+    cast(ai_credits_used as {{ type_double() }}) as ai_credits_used,
     cast('USD' as {{ dbt.type_string() }}) as currency,
-    cast(ai_credits_used * {{ usd_per_credit }} as double) as ai_credits_list_value
+    cast(ai_credits_used * {{ usd_per_credit }} as {{ type_double() }}) as ai_credits_list_value
 from {{ ref('stg_github_copilot__users_daily') }}
 where ai_credits_used is not null

@@ -52,7 +52,7 @@ other_tools as (
         days.passive_suggestions,
         days.is_active,
         days.features_used,
-        cast(null as double) as ai_credits_used
+        cast(null as {{ type_double() }}) as ai_credits_used
     from {{ ref('int_ai_user_days__' ~ tool) }} as days
     inner join {{ ref('int_identity_map') }} as identities
         on days.source = identities.source
