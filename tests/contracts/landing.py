@@ -128,6 +128,8 @@ def land_harvest(server: PayloadServer, zone: LandingZone, state: StateStore, va
     client = harvest.make_client(conn, sleep=lambda s: None)
     server.add("/v2/time_entries", payload("harvest", "time_entries.json"))
     run(landed, harvest.TIME_ENTRIES, client, zone, state, validate)
+    server.add("/v2/users", payload("harvest", "users.json"))
+    run(landed, harvest.USERS, client, zone, state, validate)
     server.reset()
 
 
@@ -210,6 +212,8 @@ def land_jira(server: PayloadServer, zone: LandingZone, state: StateStore, valid
     server.add("/rest/api/3/users/search", payload("jira", "users.json"), when=lambda q: q.get("startAt") == "0")
     server.add("/rest/api/3/users/search", b"[]", when=lambda q: q.get("startAt") != "0")
     run(landed, jira.USERS, client, zone, state, validate)
+    server.add("/rest/api/3/status", payload("jira", "statuses.json"))
+    run(landed, jira.STATUSES, client, zone, state, validate)
     server.reset()
 
 

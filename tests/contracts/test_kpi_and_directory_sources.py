@@ -110,3 +110,20 @@ def test_github_pull_request_and_review_land_and_stage(contract_landing, contrac
     reviews = rows(contract_warehouse,
                    "select review_id, state, submitted_at from staging.stg_github__pull_request_reviews")
     assert reviews == [(80, "APPROVED", datetime(2024, 5, 2, 15))]
+
+
+def test_harvest_users_and_jira_statuses_land_and_stage(contract_landing, contract_warehouse):
+    for key in ("harvest/users", "jira/statuses"):
+        results, errors = outcome(contract_landing, key)
+        assert errors == [], key
+    assert [r.records for r in outcome(contract_landing, "harvest/users")[0]] == [1]
+    assert [r.records for r in outcome(contract_landing, "jira/statuses")[0]] == [2]
+    users = rows(contract_warehouse, """
+        select harvest_user_id, email, first_name, last_name, time_zone, is_active, is_contractor, created_at
+        from staging.stg_harvest__users""")
+    assert users == [(1782884, "john.doe@example.com", "John", "Doe", "America/New_York", True, False,
+                      datetime(2023, 1, 5, 10))]
+    statuses = rows(contract_warehouse, """
+        select status_id, status_name, status_category_key, status_category_id from staging.stg_jira__statuses
+        order by status_id""")
+    assert statuses == [("10000", "To Do", "new", 2), ("3", "In Progress", "indeterminate", 4)]
