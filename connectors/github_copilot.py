@@ -75,7 +75,8 @@ USERS_DAILY = Stream(
     primary_key=("day", "user_id"),
     disposition="merge",
     extract=_extract_users_daily,
-    description="One record per user per active day from the users-1-day report files (NDJSON).",
+    description="One record per user per active day from the users-1-day report files (NDJSON, a JSON array, "
+    "or one object wrapping day_totals/user_totals).",
 )
 SEATS = Stream(
     source=SOURCE,

@@ -19,7 +19,7 @@ import json
 import os
 import uuid
 import zlib
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -44,6 +44,43 @@ class Manifest:
     extracted_at: str
     connector_version: str
     data_file: str
+    # field path -> JSON types seen in this batch ("a.b", "list[].key"); compared across batches for drift
+    schema: dict[str, list[str]] = field(default_factory=dict)
+
+
+# Deep or wide vendor objects are described up to these limits; the manifest stays small.
+SCHEMA_MAX_DEPTH = 6
+SCHEMA_MAX_PATHS = 2000
+
+
+def json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object"
+
+
+def record_schema(value: Any, into: dict[str, set[str]], path: str = "", depth: int = 0) -> None:
+    """Add every field path of one record and its JSON type to `into` (array items as `path[]`)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            child = f"{path}.{key}" if path else str(key)
+            if child not in into and len(into) >= SCHEMA_MAX_PATHS:
+                continue
+            into.setdefault(child, set()).add(json_type(item))
+            if depth < SCHEMA_MAX_DEPTH:
+                record_schema(item, into, child, depth + 1)
+    elif isinstance(value, list) and path:
+        for item in value:
+            if isinstance(item, dict | list):
+                record_schema(item, into, f"{path}[]", depth + 1)
 
 
 def new_batch_id(extracted_at: datetime) -> str:
@@ -165,6 +202,7 @@ class BatchWriter:
         self._buffer = io.BytesIO()
         self._gzip = gzip.GzipFile(fileobj=self._buffer, mode="wb", mtime=0)
         self._sha = hashlib.sha256()
+        self._schema: dict[str, set[str]] = {}
         self.record_count = 0
         self.committed: Manifest | None = None
 
@@ -178,6 +216,7 @@ class BatchWriter:
         data = (line + "\n").encode()
         self._gzip.write(data)
         self._sha.update(data)
+        record_schema(record, self._schema)
         self.record_count += 1
 
     def write_many(self, records: list[dict]) -> None:
@@ -216,6 +255,7 @@ class BatchWriter:
             extracted_at=self.extracted_at.isoformat().replace("+00:00", "Z"),
             connector_version=CONNECTOR_VERSION,
             data_file=relative_data_file,
+            schema={path: sorted(types) for path, types in sorted(self._schema.items())},
         )
         self.zone.write_atomic(data_file, self.payload())
         body = json.dumps(asdict(manifest), indent=2, default=str)

@@ -98,8 +98,74 @@ def links_next_pages(
     raise MalformedResponseError(f"{client.vendor}: more than {MAX_PAGES} pages at {path}; stopping.")
 
 
+# Keys under which a report file that is one JSON object keeps its records (org/enterprise and user reports).
+REPORT_RECORD_KEYS = ("day_totals", "user_totals")
+
+
+def _unwrap_report_object(obj: dict) -> list[dict] | None:
+    """Records of a wrapped report object, or None when the object is a record itself.
+
+    The wrapper's own scalar fields (report_day, report_start_day, organization_id, ...) are the context of
+    every record it holds; they are copied onto records that lack them, so a record lands whole. No record
+    field is renamed or overwritten.
+    """
+    key = next((k for k in REPORT_RECORD_KEYS if isinstance(obj.get(k), list)), None)
+    if key is None:
+        return None
+    context = {k: v for k, v in obj.items() if k != key and not isinstance(v, dict | list)}
+    records = []
+    for record in obj[key]:
+        if not isinstance(record, dict):
+            raise ValueError(f"'{key}' holds a {type(record).__name__}, not an object")
+        records.append({**{k: v for k, v in context.items() if k not in record}, **record})
+    return records
+
+
+def _describe_json(value: Any) -> str:
+    if isinstance(value, dict):
+        return f"a JSON object with keys {sorted(value)[:12]}"
+    return f"a JSON {type(value).__name__}"
+
+
+def parse_report_file(text: str) -> list[dict]:
+    """Records of one report file: NDJSON (one record, or one wrapped object, per line), a JSON array of
+    records, or one JSON object (pretty-printed or compact) holding its records under `day_totals` or
+    `user_totals`. A lone object without such a key is one record (the flat 1-day aggregate file).
+
+    Raises ValueError saying what the file holds when it is none of these.
+    """
+    text = text.strip()
+    if not text:
+        return []
+    try:
+        whole = json.loads(text)
+    except json.JSONDecodeError:
+        whole = None
+        values = []
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                values.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise ValueError(
+                    f"neither one JSON document nor NDJSON: line {number} does not parse ({exc.msg} at column "
+                    f"{exc.colno}): {line[:80]!r}"
+                ) from None
+    else:
+        values = whole if isinstance(whole, list) else [whole]
+    records: list[dict] = []
+    for value in values:
+        if not isinstance(value, dict):
+            shape = _describe_json(whole if whole is not None else value)
+            raise ValueError(f"expected report records (JSON objects) but found {shape}")
+        unwrapped = _unwrap_report_object(value)
+        records.extend(unwrapped if unwrapped is not None else [value])
+    return records
+
+
 def signed_download_records(client: VendorHttpClient, links: list[Any]) -> Iterator[list[dict]]:
-    """Fetch report files behind signed links, without the vendor token, and parse NDJSON or a JSON array.
+    """Fetch report files behind signed links, without the vendor token, and parse them (parse_report_file).
 
     Links may be plain strings or `{"url": ...}` objects (both readings exist in the wild).
     """
@@ -108,19 +174,12 @@ def signed_download_records(client: VendorHttpClient, links: list[Any]) -> Itera
         if not isinstance(url, str):
             raise MalformedResponseError(f"{client.vendor}: download link {link!r} is not a URL.")
         response = client.request("GET", url, authenticated=False)
-        text = response.text.strip()
-        if not text:
-            yield []
-            continue
         try:
-            if text.startswith("["):
-                parsed = json.loads(text)
-                records = parsed if isinstance(parsed, list) else [parsed]
-            else:
-                records = [json.loads(line) for line in text.splitlines() if line.strip()]
-        except json.JSONDecodeError as exc:
+            records = parse_report_file(response.text)
+        except ValueError as exc:
             raise MalformedResponseError(
-                f"{client.vendor}: report file {client._endpoint(url)} is not NDJSON or JSON ({exc}). "
+                f"{client.vendor}: report file {client._endpoint(url)} is not a report: {exc}. Accepted: NDJSON, "
+                f"a JSON array of records, or an object with its records under {' or '.join(REPORT_RECORD_KEYS)}. "
                 "Nothing from this day was landed."
             ) from exc
         yield records

@@ -90,9 +90,18 @@ class Validator:
         result_format: Any = "SUMMARY"
         if suite_spec.id_columns:
             result_format = {"result_format": "SUMMARY", "unexpected_index_column_names": list(suite_spec.id_columns)}
+        frame = _with_aliases(frame, suite_spec.aliases)
+        absent = _absent_columns(frame, expectations)
         result = vd.run(batch_parameters={"dataframe": _missing_columns_as_null(frame, expectations)},
                         result_format=result_format)
-        return _summarise(suite_spec.name, result)
+        summary = _summarise(suite_spec.name, result)
+        if absent:
+            summary.critical_failures = [
+                f"column '{col}' is missing from every one of the {len(frame)} records (renamed or dropped by the "
+                "vendor?): its checks would pass on nothing, and staging relies on it" for col in absent
+            ] + summary.critical_failures
+            summary.success = False
+        return summary
 
     def _asset(self, name: str):
         try:
@@ -111,13 +120,55 @@ class Validator:
         return next(iter(sites.values()), None) if sites else None
 
 
+def _with_aliases(frame: pd.DataFrame, aliases: dict[str, tuple[str, ...]]) -> pd.DataFrame:
+    """Fill a column from the other names the vendor uses for it (e.g. `login` for `user_login`)."""
+    if frame.empty or not aliases:
+        return frame
+    frame = frame.copy()
+    for column, alternatives in aliases.items():
+        for alternative in alternatives:
+            if alternative not in frame.columns:
+                continue
+            frame[column] = frame[alternative] if column not in frame.columns else frame[column].combine_first(
+                frame[alternative])
+    return frame
+
+
+def _expectation_columns(exp: Any) -> list[str]:
+    return [c for c in [getattr(exp, "column", None), getattr(exp, "column_A", None), getattr(exp, "column_B", None),
+                        *(getattr(exp, "column_list", None) or [])] if c]
+
+
+def _absent_columns(frame: pd.DataFrame, expectations: list) -> list[str]:
+    """Columns that critical checks use and that no record of a non-empty batch carries at all.
+
+    A key sent as null is present; so is a nested field whose parent object the vendor sent as null. A key
+    absent from every record is schema drift: filling it with nulls would let its checks pass on nothing.
+    Parts of a compound key are exempt: some are optional by design (an API-key actor has no email).
+    """
+    if frame.empty:
+        return []
+    present = set(frame.columns)
+    absent: list[str] = []
+    for exp in expectations:
+        if "critical" not in str(getattr(exp, "severity", "critical")).lower():
+            continue
+        for col in [c for c in (getattr(exp, "column", None), getattr(exp, "column_A", None),
+                                getattr(exp, "column_B", None)) if c]:
+            parts = col.split(".")
+            if any(".".join(parts[:i]) in present for i in range(1, len(parts) + 1)):
+                continue
+            if col not in absent:
+                absent.append(col)
+    return absent
+
+
 def _missing_columns_as_null(frame: pd.DataFrame, expectations: list) -> pd.DataFrame:
     """A vendor may omit a key entirely (GitHub drops empty breakdowns); treat it as null, not a crash."""
     frame = frame.copy()
     for exp in expectations:
-        for col in [getattr(exp, "column", None), getattr(exp, "column_A", None), getattr(exp, "column_B", None),
-                    *(getattr(exp, "column_list", None) or [])]:
-            if col and col not in frame.columns:
+        for col in _expectation_columns(exp):
+            if col not in frame.columns:
                 frame[col] = pd.Series([None] * len(frame), dtype="object")
     return frame
 

@@ -85,7 +85,9 @@ def _landing_zendesk_users(_: dict) -> list:
 
 LANDING_SUITES: dict[str, SuiteSpec] = {
     "msgraph/users": SuiteSpec("landing.msgraph.users", _landing_msgraph_users),
-    "github_copilot/users_daily": SuiteSpec("landing.github_copilot.users_daily", _landing_copilot_users_daily),
+    # users-1-day files wrapped in `user_totals` carry the day on the wrapper (`report_day`) and `login`
+    "github_copilot/users_daily": SuiteSpec("landing.github_copilot.users_daily", _landing_copilot_users_daily,
+                                            aliases={"day": ("report_day",), "user_login": ("login",)}),
     "github_copilot/seats": SuiteSpec("landing.github_copilot.seats", _landing_copilot_seats),
     "zendesk/tickets": SuiteSpec("landing.zendesk.tickets", _landing_zendesk_tickets),
     "zendesk/users": SuiteSpec("landing.zendesk.users", _landing_zendesk_users),

@@ -334,12 +334,36 @@ def _build(settings: Settings, select: str | None, full_refresh: bool, build_id:
                    # a selective build may follow only a warehouse that a full build left whole
                    full_build_done=success and (select is None or bool(previous.get("full_build_done"))),
                    landed_through=landed_through(frozen["snapshot"]))
+    if success:
+        summary["schema_drift"] = latest_schema_drift(settings.warehouse_path)
     record_step(settings, "transform", summary)
     if proc.returncode != 0:
         tail = "\n".join(proc.stdout.splitlines()[-25:])
         raise StepFailed(f"dbt build {build_id} failed (exit {proc.returncode}); failing nodes: "
                          f"{summary['failures']}\n{tail}")
     return summary
+
+
+SCHEMA_DRIFT_SHOWN = 50
+
+
+def latest_schema_drift(warehouse_path: Path) -> dict[str, Any]:
+    """Fields added, removed or retyped in each stream's newest batch (mart_schema_drift), for the run log."""
+    import duckdb
+
+    con = duckdb.connect(str(warehouse_path), read_only=True)
+    try:
+        rows = con.execute(
+            "select source || '/' || stream, change, field_path, previous_types, types from marts.mart_schema_drift "
+            "where batch_id in (select max(batch_id) from staging.stg_landing__batch_schemas group by source, stream) "
+            "order by 1, 2, 3"
+        ).fetchall()
+    except duckdb.Error:
+        return {"changes": 0, "shown": []}  # a selective build without the drift mart
+    finally:
+        con.close()
+    shown = [{"stream": s, "change": c, "field": f, "from": before, "to": after} for s, c, f, before, after in rows]
+    return {"changes": len(rows), "shown": shown[:SCHEMA_DRIFT_SHOWN]}
 
 
 def _dbt_summary(run_results: Path) -> dict[str, Any]:

@@ -19,6 +19,12 @@ def print_run_summary(settings: Settings, seconds: float) -> None:
     if t:
         print(f"  dbt: {t['models']} models built, {t['tests_passed']} tests passed, "
               f"{t['tests_failed']} failed, {t.get('skipped', 0)} skipped ({t['seconds']}s)")
+        drift = t.get("schema_drift") or {}
+        if drift.get("changes"):
+            print(f"  schema drift in the latest batches: {drift['changes']} field changes (mart_schema_drift)")
+            for d in drift["shown"]:
+                types = f" ({d['from'] or '-'} -> {d['to'] or '-'})"
+                print(f"    {d['stream']}: {d['change']} {d['field']}{types}")
     g = read_step(settings, "gate")
     if g:
         print(f"  GX gate: {'PASSED' if g['success'] else 'FAILED'}: {g['checks_passed']} checks passed, "

@@ -23,6 +23,7 @@ import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from connectors.landing import record_schema
 from outcomes.catalog import parse_catalog
 
 # --- documented examples, unchanged -------------------------------------------------------------
@@ -171,8 +172,8 @@ def copilot_day(n: int, day: date, *, interactions: int, acceptances: int, sugge
         "user_initiated_interaction_count": interactions, "code_acceptance_activity_count": acceptances,
         "code_generation_activity_count": suggestions, "used_cli": cli,
     })
-    feature = record["totals_by_feature"][0]
-    feature.update({"user_initiated_interaction_count": interactions,
+    feature = record["totals_by_feature"][0]  # the breakdown partitions the day: chat holds the interactions
+    feature.update({"user_initiated_interaction_count": 0,
                     "code_acceptance_activity_count": acceptances,
                     "code_generation_activity_count": suggestions})
     record["totals_by_feature"].append({
@@ -180,6 +181,12 @@ def copilot_day(n: int, day: date, *, interactions: int, acceptances: int, sugge
         "code_generation_activity_count": 0, "code_acceptance_activity_count": 0, "loc_suggested_to_add_sum": 0,
         "loc_suggested_to_delete_sum": 0, "loc_added_sum": 0, "loc_deleted_sum": 0,
     })
+    record["totals_by_model_feature"] = [{
+        "model": "claude-sonnet-4.6", "feature": "chat_panel_ask_mode",
+        "user_initiated_interaction_count": interactions,
+        "code_generation_activity_count": 0, "code_acceptance_activity_count": 0, "loc_suggested_to_add_sum": 0,
+        "loc_suggested_to_delete_sum": 0, "loc_added_sum": 0, "loc_deleted_sum": 0,
+    }]
     if not cli:
         del record["totals_by_cli"]
     record["ai_credits_used"] = 0.5  # a newer optional field: must not break anything
@@ -298,12 +305,16 @@ def write_batch(root: Path, source: str, stream: str, records: list[dict], extra
     lines = "".join(json.dumps(r, separators=(",", ":")) + "\n" for r in records).encode()
     (directory / f"{batch_id}.jsonl.gz").write_bytes(gzip.compress(lines, mtime=0))
     if manifest:
+        schema: dict[str, set[str]] = {}
+        for record in records:
+            record_schema(record, schema)
         body = {
             "source": source, "stream": stream, "batch_id": batch_id, "record_count": len(records),
             "window_start": None, "window_end": None, "cursor_before": None, "cursor_after": {"cursor": suffix},
             "sha256": hashlib.sha256(lines).hexdigest(),
             "extracted_at": extracted_at.isoformat().replace("+00:00", "Z"),
             "connector_version": "fixture", "data_file": str((directory / f"{batch_id}.jsonl.gz").relative_to(root)),
+            "schema": {path: sorted(types) for path, types in sorted(schema.items())},
         }
         (directory / f"{batch_id}.manifest.json").write_text(json.dumps(body, indent=2))
     return batch_id

@@ -30,8 +30,11 @@ copilot as (
         copilot_days.user_initiated_interaction_count > 0
             or copilot_days.code_acceptance_activity_count > 0
             or copilot_days.used_cli
+            -- the cloud (coding) agent works on a task the user assigned: user-initiated
+            or copilot_days.used_copilot_cloud_agent
             or copilot_days.used_copilot_code_review_active as is_active,
-        copilot_days.features_used
+        copilot_days.features_used,
+        copilot_days.ai_credits_used
     from copilot_days
     inner join identities
         on cast(copilot_days.user_id as {{ dbt.type_string() }}) = identities.source_user_id
@@ -55,7 +58,8 @@ other_tools as (
         days.actions,
         days.passive_suggestions,
         days.is_active,
-        days.features_used
+        days.features_used,
+        cast(null as {{ type_double() }}) as ai_credits_used
     from other_tool_days as days
     inner join {{ ref('int_identity_map') }} as identities
         on days.source = identities.source
@@ -79,6 +83,7 @@ select
     cast(sum(actions) as {{ dbt.type_bigint() }}) as actions,
     cast(sum(passive_suggestions) as {{ dbt.type_bigint() }}) as passive_suggestions,
     {{ dbt.bool_or('is_active') }} as is_active,
-    max(features_used) as features_used
+    max(features_used) as features_used,
+    sum(ai_credits_used) as ai_credits_used
 from unioned
 group by person_key, tool, activity_date

@@ -90,11 +90,54 @@ seat_spend as (
 
 ),
 
+credits as (
+
+    select
+        credits.tool,
+        cast({{ dbt.date_trunc('month', 'credits.usage_date') }} as date) as month_start,
+        credits.currency,
+        credits.ai_credits_used,
+        credits.ai_credits_list_value,
+        identities.person_key
+    from {{ ref('int_ai_credits_daily__github_copilot') }} as credits
+    left join {{ ref('int_identity_map') }} as identities
+        on credits.source = identities.source
+        and credits.source_user_id = identities.source_user_id
+
+),
+
+credits_by_level as (
+
+    select tool, month_start, 'company' as level, '(all)' as department, '(all)' as team, currency,
+           sum(ai_credits_used) as ai_credits_used, sum(ai_credits_list_value) as ai_credits_list_value
+    from credits
+    group by tool, month_start, currency
+
+    union all
+
+    select credits.tool, credits.month_start, 'department' as level, people.department, '(all)' as team,
+           credits.currency, sum(credits.ai_credits_used), sum(credits.ai_credits_list_value)
+    from credits
+    inner join people on credits.person_key = people.person_key
+    group by credits.tool, credits.month_start, people.department, credits.currency
+
+    union all
+
+    select credits.tool, credits.month_start, 'team' as level, people.department, people.team,
+           credits.currency, sum(credits.ai_credits_used), sum(credits.ai_credits_list_value)
+    from credits
+    inner join people on credits.person_key = people.person_key
+    group by credits.tool, credits.month_start, people.department, people.team, credits.currency
+
+),
+
 keys as (
 
     select tool, month_start, level, department, team, currency from seat_spend
     union
     select tool, month_start, level, department, team, currency from metered_by_level
+    union
+    select tool, month_start, level, department, team, currency from credits_by_level
 
 ),
 
@@ -104,7 +147,9 @@ combined as (
         keys.*,
         coalesce(seat_spend.seat_spend, 0) as seat_spend,
         coalesce(metered_by_level.metered_spend, 0) as metered_spend,
-        seat_spend.idle_spend
+        seat_spend.idle_spend,
+        credits_by_level.ai_credits_used,
+        credits_by_level.ai_credits_list_value
     from keys
     left join seat_spend
         on keys.tool = seat_spend.tool and keys.month_start = seat_spend.month_start
@@ -114,6 +159,10 @@ combined as (
         on keys.tool = metered_by_level.tool and keys.month_start = metered_by_level.month_start
         and keys.level = metered_by_level.level and keys.department = metered_by_level.department
         and keys.team = metered_by_level.team and keys.currency = metered_by_level.currency
+    left join credits_by_level
+        on keys.tool = credits_by_level.tool and keys.month_start = credits_by_level.month_start
+        and keys.level = credits_by_level.level and keys.department = credits_by_level.department
+        and keys.team = credits_by_level.team and keys.currency = credits_by_level.currency
 
 )
 
@@ -132,6 +181,8 @@ select
         then {{ round_pct('(combined.seat_spend + combined.metered_spend) / utilization.engaged_n') }} end
         as cost_per_engaged_user,
     {{ round_pct('combined.idle_spend') }} as idle_spend,
+    combined.ai_credits_used,
+    {{ round_pct('combined.ai_credits_list_value') }} as ai_credits_list_value,
     1 as metric_version
 from combined
 left join utilization

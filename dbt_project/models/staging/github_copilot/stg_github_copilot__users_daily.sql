@@ -1,66 +1,83 @@
 -- Merge stream: the latest extraction of each (day, user_id) wins.
 {{ config(**landing_model_config('github_copilot', 'users_daily')) }}
+-- Counters follow the vendor's feature breakdown (`totals_by_feature`): it partitions the user-day by
+-- feature, including the Copilot CLI (`copilot_cli`), and real files carry top-level counters of 0 beside
+-- non-zero features. The top-level values are used only when a record has no feature breakdown.
+{%- set counters = [
+    'user_initiated_interaction_count', 'code_generation_activity_count', 'code_acceptance_activity_count',
+    'loc_suggested_to_add_sum', 'loc_suggested_to_delete_sum', 'loc_added_sum', 'loc_deleted_sum',
+] %}
+
 with
 
 source as (
 
-    select * from {{ landing_records('github_copilot', 'users_daily') }}
+    select
+        record,
+        coalesce(cast(json_extract(record, '$.totals_by_feature') as json[]), []) as features,
+        _batch_id,
+        _extracted_at,
+        _record_key
+    from {{ landing_records('github_copilot', 'users_daily') }}
 
 ),
 
 renamed as (
 
     select
-        ----------  ids
+        ----------  ids (user_totals files name the login `login`)
         cast(json_extract_string(record, '$.user_id') as bigint) as user_id,
-        {{ json_str('record', '$.user_login') }} as user_login,
+        coalesce({{ json_str('record', '$.user_login') }}, {{ json_str('record', '$.login') }}) as user_login,
         {{ json_str('record', '$.enterprise_id') }} as enterprise_id,
         {{ json_str('record', '$.organization_id') }} as organization_id,
 
-        ----------  dates (report days are UTC days)
-        cast(json_extract_string(record, '$.day') as date) as activity_date,
+        ----------  dates (report days are UTC days; user_totals files carry the day on the wrapper only)
+        cast(coalesce(json_extract_string(record, '$.day'), json_extract_string(record, '$.report_day')) as date)
+            as activity_date,
 
-        ----------  numerics
+        ----------  numerics: the feature breakdown when there is one, else the top-level counters
+        len(features) > 0 as counted_from_features,
+        {%- for counter in counters %}
+        case
+            when len(features) > 0
+                then list_sum(list_transform(features, lambda f: coalesce(cast(f ->> '{{ counter }}' as bigint), 0)))
+            else coalesce(cast(json_extract_string(record, '$.{{ counter }}') as bigint), 0)
+        end as {{ counter }},
+        {%- endfor %}
         coalesce(cast(json_extract_string(record, '$.user_initiated_interaction_count') as bigint), 0)
-            as user_initiated_interaction_count,
-        coalesce(cast(json_extract_string(record, '$.code_generation_activity_count') as bigint), 0)
-            as code_generation_activity_count,
-        coalesce(cast(json_extract_string(record, '$.code_acceptance_activity_count') as bigint), 0)
-            as code_acceptance_activity_count,
-        coalesce(cast(json_extract_string(record, '$.loc_suggested_to_add_sum') as bigint), 0) as loc_suggested_to_add_sum,
-        coalesce(cast(json_extract_string(record, '$.loc_suggested_to_delete_sum') as bigint), 0) as loc_suggested_to_delete_sum,
-        coalesce(cast(json_extract_string(record, '$.loc_added_sum') as bigint), 0) as loc_added_sum,
-        coalesce(cast(json_extract_string(record, '$.loc_deleted_sum') as bigint), 0) as loc_deleted_sum,
+            as reported_user_initiated_interaction_count,
+
+        ----------  AI credits and adoption phase (newer fields; null when the file predates them)
+        cast(json_extract_string(record, '$.ai_credits_used') as double) as ai_credits_used,
+        cast(json_extract_string(record, '$.ai_adoption_phase.phase_number') as integer) as ai_adoption_phase_number,
+        {{ json_str('record', '$.ai_adoption_phase.phase') }} as ai_adoption_phase,
+        {{ json_str('record', '$.ai_adoption_phase.version') }} as ai_adoption_phase_version,
+
+        ----------  Copilot CLI (`totals_by_cli`, omitted on days without CLI use)
+        cast(json_extract_string(record, '$.totals_by_cli.session_count') as bigint) as cli_session_count,
+        cast(json_extract_string(record, '$.totals_by_cli.request_count') as bigint) as cli_request_count,
+        cast(json_extract_string(record, '$.totals_by_cli.prompt_count') as bigint) as cli_prompt_count,
+        cast(json_extract_string(record, '$.totals_by_cli.token_usage.prompt_tokens_sum') as bigint)
+            as cli_prompt_tokens,
+        cast(json_extract_string(record, '$.totals_by_cli.token_usage.output_tokens_sum') as bigint)
+            as cli_output_tokens,
+        {{ json_str('record', '$.totals_by_cli.last_known_cli_version.cli_version') }} as cli_version,
 
         ----------  booleans
         coalesce(cast(json_extract_string(record, '$.used_agent') as boolean), false) as used_agent,
         coalesce(cast(json_extract_string(record, '$.used_chat') as boolean), false) as used_chat,
-        coalesce(cast(json_extract_string(record, '$.used_cli') as boolean), false) as used_cli,
+        coalesce(cast(json_extract_string(record, '$.used_cli') as boolean), false)
+            or json_extract(record, '$.totals_by_cli') is not null as used_cli,
+        -- "coding agent" and "cloud agent" name the same agent: files of the renaming period send both flags
+        coalesce(cast(json_extract_string(record, '$.used_copilot_cloud_agent') as boolean), false)
+            or coalesce(cast(json_extract_string(record, '$.used_copilot_coding_agent') as boolean), false)
+            as used_copilot_cloud_agent,
         coalesce(cast(json_extract_string(record, '$.used_copilot_code_review_active') as boolean), false)
             as used_copilot_code_review_active,
         coalesce(cast(json_extract_string(record, '$.used_copilot_code_review_passive') as boolean), false)
             as used_copilot_code_review_passive,
 
-        ----------  features the user acted on (totals_by_feature with user-initiated use, plus the CLI
-        ----------  and active code review, which the feature breakdown does not include)
-        array_to_string(list_sort(list_distinct(list_concat(
-            list_transform(
-                list_filter(
-                    coalesce(cast(json_extract(record, '$.totals_by_feature') as json[]), []),
-                    lambda f: coalesce(cast(f ->> 'user_initiated_interaction_count' as bigint), 0) > 0
-                        or coalesce(cast(f ->> 'code_acceptance_activity_count' as bigint), 0) > 0
-                        -- agent_edit writes code directly and fills no suggestion counters
-                        or (f ->> 'feature' = 'agent_edit' and coalesce(cast(f ->> 'loc_added_sum' as bigint), 0) > 0)
-                ),
-                lambda f: f ->> 'feature'
-            ),
-            case when coalesce(cast(json_extract_string(record, '$.used_cli') as boolean), false)
-                then ['cli'] else [] end,
-            case when coalesce(cast(json_extract_string(record, '$.used_copilot_code_review_active') as boolean), false)
-                then ['code_review'] else [] end
-        ))), ',') as features_used,
-
-        ----------  lineage
+        features,
         _batch_id,
         _extracted_at,
         _record_key
@@ -69,9 +86,34 @@ renamed as (
 
 ),
 
+with_features as (
+
+    -- features the user acted on: breakdown entries with interactions or acceptances (or `agent_edit`
+    -- lines added, which fill no suggestion counters), plus the surfaces reported only as flags. Each
+    -- feature has one name: CLI use is `copilot_cli` whether it comes as a breakdown entry or as `used_cli`.
+    select
+        * exclude (features),
+        array_to_string(list_sort(list_distinct(list_concat(
+            list_transform(
+                list_filter(
+                    features,
+                    lambda f: coalesce(cast(f ->> 'user_initiated_interaction_count' as bigint), 0) > 0
+                        or coalesce(cast(f ->> 'code_acceptance_activity_count' as bigint), 0) > 0
+                        or (f ->> 'feature' = 'agent_edit' and coalesce(cast(f ->> 'loc_added_sum' as bigint), 0) > 0)
+                ),
+                lambda f: f ->> 'feature'
+            ),
+            case when used_cli then ['copilot_cli'] else [] end,
+            case when used_copilot_cloud_agent then ['copilot_cloud_agent'] else [] end,
+            case when used_copilot_code_review_active then ['code_review'] else [] end
+        ))), ',') as features_used
+    from renamed
+
+),
+
 deduped as (
 
-    {{ latest_per_key('renamed') }}
+    {{ latest_per_key('with_features') }}
 
 )
 

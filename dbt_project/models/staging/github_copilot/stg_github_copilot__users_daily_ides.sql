@@ -1,0 +1,56 @@
+-- Per-IDE breakdown of the users-1-day records (`totals_by_ide`): one row per user, day and IDE, from the
+-- same winning extraction as stg_github_copilot__users_daily. IDE and plugin versions are as last sampled.
+with
+
+source as (
+
+    select * from {{ read_landing('github_copilot', 'users_daily') }}
+
+),
+
+latest as (
+
+    select
+        record,
+        cast(json_extract_string(record, '$.user_id') as bigint) as user_id,
+        cast(coalesce(json_extract_string(record, '$.day'), json_extract_string(record, '$.report_day')) as date)
+            as activity_date,
+        _batch_id
+    from source
+    qualify row_number() over (partition by activity_date, user_id order by _batch_id desc) = 1
+
+),
+
+unnested as (
+
+    select
+        user_id,
+        activity_date,
+        unnest(coalesce(cast(json_extract(record, '$.totals_by_ide') as json[]), [])) as entry,
+        _batch_id
+    from latest
+
+)
+
+select
+    ----------  ids
+    user_id,
+    activity_date,
+    nullif(trim(entry ->> 'ide'), '') as ide,
+
+    ----------  numerics
+    coalesce(cast(entry ->> 'user_initiated_interaction_count' as bigint), 0) as user_initiated_interaction_count,
+    coalesce(cast(entry ->> 'code_generation_activity_count' as bigint), 0) as code_generation_activity_count,
+    coalesce(cast(entry ->> 'code_acceptance_activity_count' as bigint), 0) as code_acceptance_activity_count,
+    coalesce(cast(entry ->> 'loc_suggested_to_add_sum' as bigint), 0) as loc_suggested_to_add_sum,
+    coalesce(cast(entry ->> 'loc_added_sum' as bigint), 0) as loc_added_sum,
+    coalesce(cast(entry ->> 'loc_deleted_sum' as bigint), 0) as loc_deleted_sum,
+
+    ----------  strings ("" means unknown)
+    nullif(trim(entry -> 'last_known_ide_version' ->> 'ide_version'), '') as ide_version,
+    nullif(trim(entry -> 'last_known_plugin_version' ->> 'plugin'), '') as plugin,
+    nullif(trim(entry -> 'last_known_plugin_version' ->> 'plugin_version'), '') as plugin_version,
+
+    ----------  lineage
+    _batch_id
+from unnested
