@@ -71,7 +71,9 @@ def ingest(source: str, conn: ConnectionConfig, settings: Settings, streams: lis
             continue
         # one run-log file per stream: Airflow lands each stream in its own task
         try:
-            result = land_stream(stream, client, zone, state, validate=validator).as_dict()
+            result = land_stream(stream, client, zone, state, validate=validator,
+                                 max_batch_records=settings.max_batch_records,
+                                 max_rejected_share=settings.max_rejected_share).as_dict()
             results.append(result)
             record_step(settings, f"ingest_{source}.{stream.name}", {"streams": [result], "errors": []})
         except ConnectorError as exc:

@@ -23,6 +23,8 @@ class Settings:
     min_group_size: int
     max_landing_age_hours: float
     min_identity_coverage: float
+    max_batch_records: int = 100_000
+    max_rejected_share: float = 0.05
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -42,6 +44,10 @@ class Settings:
             max_landing_age_hours=float(env("OUTCOMES_MAX_LANDING_AGE_HOURS", "48")),
             # share of each source's activity that must resolve to a person for the gate to pass
             min_identity_coverage=float(env("OUTCOMES_MIN_IDENTITY_COVERAGE", "0.9")),
+            # an incremental stream lands in batches of at most this many records
+            max_batch_records=int(env("OUTCOMES_MAX_BATCH_RECORDS", "100000")),
+            # a batch whose share of rejected records passes this is refused whole
+            max_rejected_share=float(env("OUTCOMES_MAX_REJECTED_SHARE", "0.05")),
         )
 
     def export(self) -> None:
@@ -57,5 +63,7 @@ class Settings:
                 "OUTCOMES_WORKFLOWS": str(self.workflows_path),
                 "OUTCOMES_MIN_GROUP_SIZE": str(self.min_group_size),
                 "OUTCOMES_MIN_IDENTITY_COVERAGE": str(self.min_identity_coverage),
+                "OUTCOMES_MAX_BATCH_RECORDS": str(self.max_batch_records),
+                "OUTCOMES_MAX_REJECTED_SHARE": str(self.max_rejected_share),
             }
         )
