@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import requests
 from tenacity import RetryCallState, RetryError, Retrying, retry_if_exception_type, stop_after_attempt
 
+from connectors.budget import RequestBudget
 from connectors.errors import (
     MalformedResponseError,
     VendorAuthError,
@@ -49,6 +50,9 @@ class RequestStats:
     requests: int = 0
     retries: int = 0
     waited_seconds: float = 0.0
+    # waits taken before sending, to stay inside the vendor's documented rate limit
+    budget_waits: int = 0
+    budget_waited_seconds: float = 0.0
 
 
 class _Transient(Exception):
@@ -101,6 +105,8 @@ class VendorHttpClient:
     settings: Mapping[str, Any] = field(default_factory=dict)
     sleep: Callable[[float], None] = time.sleep
     stats: RequestStats = field(default_factory=RequestStats)
+    # Taken before every request (retries included); None: only react to the vendor's 429s.
+    budget: RequestBudget | None = None
 
     def __post_init__(self) -> None:
         for secret in self.secrets:
@@ -162,6 +168,11 @@ class VendorHttpClient:
     # -- internals -------------------------------------------------------------------------------
 
     def _send(self, method, url, params, data, authenticated, expected) -> requests.Response:
+        if self.budget is not None:
+            waited = self.budget.take(self.sleep)
+            if waited:
+                self.stats.budget_waits += 1
+                self.stats.budget_waited_seconds += waited
         self.stats.requests += 1
         try:
             response = self.session.request(
