@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 
 @dataclass
 class RequestBudget:
-    """At most `requests` per `per_seconds`, in bursts of up to `burst` (default: the whole allowance)."""
+    """At most `requests` per `per_seconds`, in bursts of up to `burst` (default: the whole allowance), for
+    the requests whose path contains `path_contains` ("" = every request of the client)."""
 
     requests: float
     per_seconds: float
     burst: float | None = None
+    path_contains: str = ""
     clock: Callable[[], float] = time.monotonic
     _tokens: float = field(init=False)
     _updated: float = field(init=False)
@@ -50,11 +52,16 @@ class RequestBudget:
         return wait
 
 
-def budget_from_settings(settings: dict, default: tuple[float, float] | None) -> RequestBudget | None:
-    """The connection's `requests_per_window` / `window_seconds` extra, else the vendor's documented default;
-    `requests_per_window: 0` turns the budget off."""
-    requests = settings.get("requests_per_window", default[0] if default else None)
-    seconds = settings.get("window_seconds", default[1] if default else None)
+def budget_from_settings(settings: dict, default: tuple[float, float] | None,
+                         prefix: str = "", path_contains: str = "") -> RequestBudget | None:
+    """The connection's `<prefix>requests_per_window` / `<prefix>window_seconds` extra, else the vendor's
+    documented default; `requests_per_window: 0` turns the budget off."""
+    requests = settings.get(f"{prefix}requests_per_window", default[0] if default else None)
+    seconds = settings.get(f"{prefix}window_seconds", default[1] if default else None)
     if not requests or not seconds:
         return None
-    return RequestBudget(float(requests), float(seconds))
+    return RequestBudget(float(requests), float(seconds), path_contains=path_contains)
+
+
+def budgets(*found: RequestBudget | None) -> tuple[RequestBudget, ...]:
+    return tuple(b for b in found if b is not None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from connectors.budget import budget_from_settings
+from connectors.budget import budget_from_settings, budgets
 from connectors.config import ConnectionConfig
 from connectors.http import VendorHttpClient, bearer_auth
 
@@ -22,6 +22,6 @@ def make_github_client(conn: ConnectionConfig, hints: dict[int, str], defaults: 
         secrets=(conn.password or "",),
         hints={401: "the token is invalid or expired", **hints},
         settings=settings,
-        budget=budget_from_settings(settings, RATE_LIMIT),
+        budgets=budgets(budget_from_settings(settings, RATE_LIMIT)),
         **overrides,
     )

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-from connectors.budget import budget_from_settings
+from connectors.budget import budget_from_settings, budgets
 from connectors.config import ConnectionConfig
 from connectors.http import VendorHttpClient, bearer_auth
 from connectors.pagination import links_next_pages
@@ -46,7 +46,7 @@ def make_client(conn: ConnectionConfig, **overrides) -> VendorHttpClient:
             422: "Harvest refused a parameter (per_page is at most 2000; updated_since must be ISO 8601)",
         },
         settings=settings,
-        budget=budget_from_settings(settings, RATE_LIMIT),
+        budgets=budgets(budget_from_settings(settings, RATE_LIMIT)),
         **overrides,
     )
 

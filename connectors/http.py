@@ -105,8 +105,8 @@ class VendorHttpClient:
     settings: Mapping[str, Any] = field(default_factory=dict)
     sleep: Callable[[float], None] = time.sleep
     stats: RequestStats = field(default_factory=RequestStats)
-    # Taken before every request (retries included); None: only react to the vendor's 429s.
-    budget: RequestBudget | None = None
+    # Taken before every request they cover (retries included); none: only react to the vendor's 429s.
+    budgets: tuple[RequestBudget, ...] = ()
 
     def __post_init__(self) -> None:
         for secret in self.secrets:
@@ -168,8 +168,10 @@ class VendorHttpClient:
     # -- internals -------------------------------------------------------------------------------
 
     def _send(self, method, url, params, data, authenticated, expected) -> requests.Response:
-        if self.budget is not None:
-            waited = self.budget.take(self.sleep)
+        for budget in self.budgets:
+            if budget.path_contains not in url:
+                continue
+            waited = budget.take(self.sleep)
             if waited:
                 self.stats.budget_waits += 1
                 self.stats.budget_waited_seconds += waited

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from requests.auth import HTTPBasicAuth
 
-from connectors.budget import budget_from_settings
+from connectors.budget import budget_from_settings, budgets
 from connectors.config import ConnectionConfig
 from connectors.http import VendorHttpClient
 from connectors.pagination import links_next_pages, zendesk_cursor_pages
@@ -22,7 +22,10 @@ SOURCE = "zendesk"
 
 
 # Zendesk's account limit on its smallest plan (Team): 200 requests a minute; larger plans set extra
+# requests_per_window. Incremental exports have their own: 10 a minute (30 with High Volume), extra
+# incremental_requests_per_window.
 RATE_LIMIT = (200, 60)
+INCREMENTAL_RATE_LIMIT = (10, 60)
 
 
 def make_client(conn: ConnectionConfig, **overrides) -> VendorHttpClient:
@@ -38,7 +41,8 @@ def make_client(conn: ConnectionConfig, **overrides) -> VendorHttpClient:
             404: "the subdomain or endpoint does not exist",
         },
         settings=settings,
-        budget=budget_from_settings(settings, RATE_LIMIT),
+        budgets=budgets(budget_from_settings(settings, RATE_LIMIT),
+                        budget_from_settings(settings, INCREMENTAL_RATE_LIMIT, "incremental_", "/incremental/")),
         **overrides,
     )
 

@@ -31,7 +31,10 @@ def sandbox_connections(server, company) -> dict[str, ConnectionConfig]:
         ),
         "zendesk": ConnectionConfig(
             conn_id_for("zendesk"), server.zendesk_url, cred.ZENDESK_EMAIL, cred.ZENDESK_API_TOKEN,
-            {"start_days_ago": (date.today() - start).days + 2},
+            # the sandbox's own incremental-export limit (a real plan's is 10 or 30 a minute)
+            {"start_days_ago": (date.today() - start).days + 2,
+             "incremental_requests_per_window": company.scenario.vendors.zendesk_incremental_requests_per_minute,
+             "incremental_window_seconds": 60},
         ),
         "m365_copilot": ConnectionConfig(
             conn_id_for("m365_copilot"), server.graph_url, cred.MS_CLIENT_ID, cred.MS_CLIENT_SECRET,

@@ -132,9 +132,13 @@ def test_a_vendor_budget_spaces_requests_before_the_vendor_has_to_refuse_any(san
 def test_documented_limits_are_the_default_budgets(connections):
     from connectors import github_prs, harvest
 
-    assert harvest.make_client(connections["harvest"]).budget.rate == pytest.approx(100 / 15)
-    assert zendesk.make_client(connections["zendesk"]).budget.rate == pytest.approx(200 / 60)
-    assert github_prs.make_client(connections["github"]).budget.rate == pytest.approx(5000 / 3600)
+    def rates(client):
+        return [(b.path_contains, pytest.approx(b.rate)) for b in client.budgets]
+
+    assert rates(harvest.make_client(connections["harvest"])) == [("", 100 / 15)]
+    assert rates(github_prs.make_client(connections["github"])) == [("", 5000 / 3600)]
     conn = connections["zendesk"]
-    off = ConnectionConfig(conn.conn_id, conn.host, conn.login, conn.password, {**conn.extra, "requests_per_window": 0})
-    assert zendesk.make_client(off).budget is None
+    real = ConnectionConfig(conn.conn_id, conn.host, conn.login, conn.password, {})
+    assert rates(zendesk.make_client(real)) == [("", 200 / 60), ("/incremental/", 10 / 60)]
+    off = ConnectionConfig(conn.conn_id, conn.host, conn.login, conn.password, {"requests_per_window": 0})
+    assert rates(zendesk.make_client(off)) == [("/incremental/", 10 / 60)]
