@@ -117,14 +117,19 @@ def test_request_budget_waits_before_sending_once_the_burst_is_spent():
 
 def test_a_vendor_budget_spaces_requests_before_the_vendor_has_to_refuse_any(sandbox, connections, no_sleep):
     from connectors import harvest
+    from connectors.budget import RequestBudget
 
-    conn = connections["harvest"]
-    tight = ConnectionConfig(conn.conn_id, conn.host, conn.login, conn.password,
-                             {**conn.extra, "requests_per_window": 2, "window_seconds": 1})
-    client = harvest.make_client(tight, sleep=no_sleep)
+    now = [0.0]  # the budget's clock moves only when the client waits
+
+    def sleep(seconds: float) -> None:
+        no_sleep(seconds)
+        now[0] += seconds
+
+    client = harvest.make_client(connections["harvest"], sleep=sleep)
+    client.budgets = (RequestBudget(2, 1, clock=lambda: now[0]),)
     for _ in range(5):
         client.get_json("v2/users")
-    assert no_sleep.waits == [pytest.approx(0.5, abs=0.05)] * 3
+    assert no_sleep.waits == [pytest.approx(0.5)] * 3
     assert client.stats.budget_waits == 3 and client.stats.retries == 0
     assert [r["status"] for r in sandbox.requests if r["path"].endswith("/v2/users")] == [200] * 5
 
@@ -142,3 +147,7 @@ def test_documented_limits_are_the_default_budgets(connections):
     assert rates(zendesk.make_client(real)) == [("", 200 / 60), ("/incremental/", 10 / 60)]
     off = ConnectionConfig(conn.conn_id, conn.host, conn.login, conn.password, {"requests_per_window": 0})
     assert rates(zendesk.make_client(off)) == [("/incremental/", 10 / 60)]
+    conn = connections["harvest"]
+    tight = ConnectionConfig(conn.conn_id, conn.host, conn.login, conn.password,
+                             {**conn.extra, "requests_per_window": 2, "window_seconds": 1})
+    assert rates(harvest.make_client(tight)) == [("", 2.0)]
