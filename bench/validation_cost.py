@@ -3,7 +3,7 @@
 Prints one table: approach | records | seconds | µs per record. The records are Zendesk's documented
 example ticket with varied ids and times, the stream whose validation dominated ingest time.
 
-    .venv/bin/python bench/validation_cost.py [--records 50000] [--chunk 5000]
+    python -m bench.validation_cost [--records 50000] [--chunk 5000]
 """
 
 from __future__ import annotations

