@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 BOOTSTRAP_PYTHON ?= python3
 
-.PHONY: venv run test lint lock sandbox clean up down bench-webhooks
+.PHONY: venv run test lint lock sandbox clean up down bench-webhooks bench-ingest bench-generate generate
 
 venv: $(VENV)/.installed
 
@@ -39,6 +39,19 @@ down: venv
 # Needs `make up` running: webhook-to-published-mart latency (p50/p95) and a 1,000-event burst.
 bench-webhooks: venv
 	$(PY) -m bench.webhooks
+
+# connector throughput against the sandbox alone; validation cost (GX vs streaming checks)
+bench-ingest: venv
+	$(PY) -m bench.ingest_throughput
+	$(PY) -m bench.validation_cost
+
+# the large-scenario generator at 600, 5,000 and 50,000 people x 365 days (long: hours at 50,000)
+bench-generate: venv
+	$(PY) -m bench.generate_scale
+
+# a large scenario straight into data/landing: make generate PEOPLE=5000 DAYS=365
+generate: venv
+	$(PY) -m devenv generate --people $(PEOPLE) --days $(DAYS)
 
 lock: venv
 	$(UV) pip compile --quiet requirements.in -p 3.11 -o requirements.lock
