@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from connectors.landing import BatchWriter, LandingZone
@@ -311,6 +312,11 @@ class _StreamWriter:
             self.batch = None
 
 
+def catalog_path(out: str) -> Path:
+    """The workflow catalog for a generated landing zone, beside it: build with OUTCOMES_WORKFLOWS set to it."""
+    return Path(out).parent / "generated_workflows.yml"
+
+
 def _scaled_scenario(base, shard: int, factor: float, days: int):
     departments = tuple(dataclasses.replace(d, headcount=max(d.teams, round(d.headcount * factor)))
                         for d in base.departments)
@@ -327,6 +333,8 @@ def _base_people(base) -> int:
 def generate(people: int, days: int, out: str, *, scenario: str = "default", max_batch_records: int = 100_000,
              shard_people: int | None = None, progress: Callable[[str], None] | None = None) -> GenerateResult:
     """Land every source of a `people` × `days` company under `out`; returns what was written."""
+    from devenv.sandbox_env import sandbox_catalog
+    from outcomes.catalog import write_catalog
     from sandbox.company import generate_company
     from sandbox.scenario import load_scenario
 
@@ -350,6 +358,8 @@ def generate(people: int, days: int, out: str, *, scenario: str = "default", max
         for shard in range(shards):
             company = generate_company(_scaled_scenario(base, shard, factor, days))
             generated_people += len(company.people)
+            if shard == 0:  # every shard plants the same effects on the same dates: shard 0's catalog holds
+                write_catalog(catalog_path(out), sandbox_catalog(company))
             ids = ShardIdentity(shard, base.company.emu_shortcode, base.company.email_domain)
             for spec in STREAMS:
                 key = f"{spec.source}/{spec.stream}"

@@ -100,3 +100,14 @@ def test_daily_buckets_add_up_each_group_across_shards():
          "quantity": 10.0},
         {"workspace_id": None, "description": "Sonnet", "amount": "3.15", "currency": "USD"},
     ]
+
+
+def test_the_workflow_catalog_names_teams_of_the_generated_directory(generated):
+    from devenv.generate import catalog_path
+    from outcomes.catalog import load_catalog
+
+    _, zone = generated
+    workflows = load_catalog(catalog_path(zone.root))
+    directory = [u for m in zone.manifests("msgraph", "users") for u in zone.read_batch(m)]
+    groups = {u["department"] for u in directory} | {u["employeeOrgData"]["costCenter"] for u in directory}
+    assert workflows and {w["team"] for w in workflows} <= groups
