@@ -4,7 +4,8 @@ PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 BOOTSTRAP_PYTHON ?= python3
 
-.PHONY: venv run test lint lock sandbox clean up down bench-webhooks bench-jira bench-dbt faults
+.PHONY: venv run test lint lock sandbox clean up down bench-webhooks bench-jira bench-dbt bench-ingest bench-generate \
+	generate faults
 
 venv: $(VENV)/.installed
 
@@ -51,6 +52,19 @@ bench-jira: venv
 # After `make run`: full dbt build and one more day against one raw scan of the landing zone (docs/performance.md).
 bench-dbt: venv
 	$(PY) -m bench.dbt_build --landing data/landing --workflows data/sandbox/default_workflows.yml
+
+# connector throughput against the sandbox alone; validation cost (GX vs streaming checks)
+bench-ingest: venv
+	$(PY) -m bench.ingest_throughput
+	$(PY) -m bench.validation_cost
+
+# the large-scenario generator at 600, 5,000 and 50,000 people x 365 days (long: hours at 50,000)
+bench-generate: venv
+	$(PY) -m bench.generate_scale
+
+# a large scenario straight into data/landing: make generate PEOPLE=5000 DAYS=365
+generate: venv
+	$(PY) -m devenv generate --people $(PEOPLE) --days $(DAYS)
 
 lock: venv
 	$(UV) pip compile --quiet requirements.in -p 3.11 -o requirements.lock

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
+from connectors.budget import budget_from_settings, budgets
 from connectors.config import ConnectionConfig
 from connectors.http import VendorHttpClient, bearer_auth
 from connectors.pagination import links_next_pages
@@ -24,8 +25,13 @@ SOURCE = "harvest"
 PER_PAGE = 2000  # Harvest's maximum (422 above)
 
 
+# Harvest's documented limit: 100 requests per 15 seconds
+RATE_LIMIT = (100, 15)
+
+
 def make_client(conn: ConnectionConfig, **overrides) -> VendorHttpClient:
     account = str(conn.require_extra("account_id"))
+    settings = {"start_days_ago": 365, "lookback_minutes": 10, **conn.extra}
     contact = conn.login or "https://github.com/ai-outcomes"
     return VendorHttpClient(
         vendor="Harvest",
@@ -39,7 +45,8 @@ def make_client(conn: ConnectionConfig, **overrides) -> VendorHttpClient:
             403: f"the token cannot access Harvest account {account}; check extra.account_id",
             422: "Harvest refused a parameter (per_page is at most 2000; updated_since must be ISO 8601)",
         },
-        settings={"start_days_ago": 365, "lookback_minutes": 10, **conn.extra},
+        settings=settings,
+        budgets=budgets(budget_from_settings(settings, RATE_LIMIT)),
         **overrides,
     )
 

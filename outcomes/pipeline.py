@@ -76,7 +76,9 @@ def ingest(source: str, conn: ConnectionConfig, settings: Settings, streams: lis
         try:
             deadline = float(client.settings.get("stream_deadline_seconds") or settings.stream_deadline_seconds)
             with client.deadline(deadline, stream.key):
-                result = land_stream(stream, client, zone, state, validate=validator).as_dict()
+                result = land_stream(stream, client, zone, state, validate=validator,
+                                     max_batch_records=settings.max_batch_records,
+                                     max_rejected_share=settings.max_rejected_share).as_dict()
             results.append(result)
             record_step(settings, f"ingest_{source}.{stream.name}", {"streams": [result], "errors": []})
         except ConnectorError as exc:
@@ -121,7 +123,9 @@ def reconcile(source: str, conn: ConnectionConfig, settings: Settings, streams: 
         step = f"reconcile_{source}.{stream.name}"
         try:
             with client.deadline(deadline, stream.key):
-                landed = land_stream(stream, client, zone, RewoundState(state, rewound), validate=validator)
+                landed = land_stream(stream, client, zone, RewoundState(state, rewound), validate=validator,
+                                     max_batch_records=settings.max_batch_records,
+                                     max_rejected_share=settings.max_rejected_share)
                 warnings = []
                 if stream.name in counts:
                     vendor = counts[stream.name](client, landed.manifest.window_start)

@@ -11,8 +11,9 @@ def print_run_summary(settings: Settings, seconds: float) -> None:
     for path in sorted(settings.runs_dir.glob("ingest_*.json")):
         res = read_step(settings, path.stem)
         for s in res.get("streams", []):
+            rejected = f"  {s['rejected']} rejected" if s.get("rejected") else ""
             print(f"  landed {s['stream']:<28} {s['records']:>7} rows  {s['pages']:>4} pages  "
-                  f"{s['retries']} retries  {s['seconds']}s")
+                  f"{s['retries']} retries  {s['seconds']}s{rejected}")
         for e in res.get("errors", []):
             print(f"  FAILED {e}")
     t = read_step(settings, "transform")

@@ -40,6 +40,8 @@ class Settings:
     # reconciliation: days re-read daily for late records; weekday (0 = Monday) of the full reload
     resync_days: float = 7.0
     full_reload_weekday: int = 6
+    max_batch_records: int = 100_000
+    max_rejected_share: float = 0.05
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -68,6 +70,10 @@ class Settings:
             resync_days=float(env("OUTCOMES_RESYNC_DAYS", "7")),
             full_reload_weekday=int(env("OUTCOMES_FULL_RELOAD_WEEKDAY", "6")),
             publish_with_quarantined=env("OUTCOMES_PUBLISH_WITH_QUARANTINED", "0").lower() in ("1", "true", "yes"),
+            # an incremental stream lands in batches of at most this many records
+            max_batch_records=int(env("OUTCOMES_MAX_BATCH_RECORDS", "100000")),
+            # a batch whose share of rejected records passes this is refused whole
+            max_rejected_share=float(env("OUTCOMES_MAX_REJECTED_SHARE", "0.05")),
         )
 
     @property
@@ -97,6 +103,8 @@ class Settings:
                 "OUTCOMES_RESYNC_DAYS": str(self.resync_days),
                 "OUTCOMES_FULL_RELOAD_WEEKDAY": str(self.full_reload_weekday),
                 "OUTCOMES_PUBLISH_WITH_QUARANTINED": "1" if self.publish_with_quarantined else "0",
+                "OUTCOMES_MAX_BATCH_RECORDS": str(self.max_batch_records),
+                "OUTCOMES_MAX_REJECTED_SHARE": str(self.max_rejected_share),
             }
         )
         if self.extra_identity_overrides is not None:

@@ -96,3 +96,65 @@ def test_malformed_json_is_a_clear_error(sandbox, connections, no_sleep):
 def test_parse_retry_after_accepts_seconds_and_http_dates(header, expected):
     now = 1445412470.0  # ten seconds before the HTTP date above
     assert parse_retry_after(header, now=now) == expected
+
+
+def test_request_budget_waits_before_sending_once_the_burst_is_spent():
+    from connectors.budget import RequestBudget
+
+    now = [0.0]
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        now[0] += seconds
+
+    budget = RequestBudget(100, 15, clock=lambda: now[0])  # Harvest: 100 requests per 15 seconds
+    for _ in range(100):
+        budget.take(sleep)
+    assert waits == []
+    budget.take(sleep)
+    assert waits == [pytest.approx(0.15)]  # one request's share of the window
+    now[0] += 15  # a quiet window refills the bucket, never beyond one burst
+    for _ in range(100):
+        budget.take(sleep)
+    assert len(waits) == 1
+    budget.take(sleep)
+    assert len(waits) == 2
+
+
+def test_a_vendor_budget_spaces_requests_before_the_vendor_has_to_refuse_any(sandbox, connections, no_sleep):
+    from connectors import harvest
+    from connectors.budget import RequestBudget
+
+    now = [0.0]  # the budget's clock moves only when the client waits
+
+    def sleep(seconds: float) -> None:
+        no_sleep(seconds)
+        now[0] += seconds
+
+    client = harvest.make_client(connections["harvest"], sleep=sleep)
+    client.budgets = (RequestBudget(2, 1, clock=lambda: now[0]),)
+    for _ in range(5):
+        client.get_json("v2/users")
+    assert no_sleep.waits == [pytest.approx(0.5)] * 3
+    assert client.stats.budget_waits == 3 and client.stats.retries == 0
+    assert [r["status"] for r in sandbox.requests if r["path"].endswith("/v2/users")] == [200] * 5
+
+
+def test_documented_limits_are_the_default_budgets(connections):
+    from connectors import github_prs, harvest
+
+    def rates(client):
+        return [(b.path_contains, pytest.approx(b.rate)) for b in client.budgets]
+
+    assert rates(harvest.make_client(connections["harvest"])) == [("", 100 / 15)]
+    assert rates(github_prs.make_client(connections["github"])) == [("", 5000 / 3600)]
+    conn = connections["zendesk"]
+    real = ConnectionConfig(conn.conn_id, conn.host, conn.login, conn.password, {})
+    assert rates(zendesk.make_client(real)) == [("", 200 / 60), ("/incremental/", 10 / 60)]
+    off = ConnectionConfig(conn.conn_id, conn.host, conn.login, conn.password, {"requests_per_window": 0})
+    assert rates(zendesk.make_client(off)) == [("/incremental/", 10 / 60)]
+    conn = connections["harvest"]
+    tight = ConnectionConfig(conn.conn_id, conn.host, conn.login, conn.password,
+                             {**conn.extra, "requests_per_window": 2, "window_seconds": 1})
+    assert rates(harvest.make_client(tight)) == [("", 2.0)]

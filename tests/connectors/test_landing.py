@@ -89,7 +89,7 @@ def test_malformed_page_lands_nothing_and_keeps_cursor(tmp_path, connections, sa
     with pytest.raises(MalformedResponseError):
         land_stream(zendesk.TICKETS, client, zone, state)
     assert zone.manifests("zendesk", "tickets") == []
-    assert not list((tmp_path / "landing").rglob("*.jsonl.gz"))
+    assert [p for p in (tmp_path / "landing").rglob("*") if p.is_file()] == []  # no temp file either
     assert state.get("zendesk", "tickets") is None
 
 
@@ -97,12 +97,23 @@ def test_batch_breaking_a_critical_check_is_quarantined_not_committed(tmp_path, 
     zone, state = LandingZone(str(tmp_path / "landing")), StateStore(str(tmp_path / "state"))
     client = zendesk.make_client(connections["zendesk"], sleep=no_sleep)
 
-    def reject(stream, records):
-        assert len(records) > 0
-        return ValidationOutcome(False, ["expect_column_values_to_be_unique(id)"], {})
+    class RefuseEveryBatch:
+        seen = 0
 
+        def start(self, stream):
+            return self
+
+        def check(self, record):
+            self.seen += 1
+            return []
+
+        def finish(self):
+            return ValidationOutcome(False, ["expect_column_values_to_be_unique(id)"], {})
+
+    refuse = RefuseEveryBatch()
     with pytest.raises(DataQualityError) as err:
-        land_stream(zendesk.USERS, client, zone, state, validate=reject)
+        land_stream(zendesk.USERS, client, zone, state, validate=refuse)
+    assert refuse.seen > 0
     assert "quarantined" in str(err.value)
     assert zone.manifests("zendesk", "users") == []
     assert list((tmp_path / "landing" / "_quarantine").rglob("*.reason.json"))

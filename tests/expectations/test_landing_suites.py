@@ -78,3 +78,29 @@ def test_unknown_status_and_missing_key_are_critical(validate):
 def test_empty_directory_snapshot_is_critical_but_an_empty_incremental_batch_is_not(validate):
     assert not validate(msgraph.USERS, []).success
     assert validate(zendesk.TICKETS, []).success
+
+
+def test_every_landing_suite_has_a_streaming_form():
+    from expectations.landing_checks import StreamChecks
+    from expectations.runner import DEFAULT_SETTINGS
+    from expectations.suites import LANDING_SUITES
+
+    for key, spec in LANDING_SUITES.items():
+        checks = StreamChecks(spec, DEFAULT_SETTINGS)
+        assert checks.record_level or checks.batch_level, key
+
+
+def test_a_record_failing_a_check_names_the_check_and_a_mostly_check_counts_the_batch(validate):
+    batch = validate.start(zendesk.TICKETS)
+    bad = copy.deepcopy(ZENDESK_TICKET)
+    bad["status"] = "archived"
+    assert batch.check(ZENDESK_TICKET) == []
+    reasons = batch.check(bad)
+    assert len(reasons) == 1 and "status" in reasons[0] and "value_set" in reasons[0]
+    assert batch.finish().success  # the rejected record is not part of the batch-level checks
+
+    users = validate.start(msgraph.USERS)
+    for i in range(10):  # 2 of 10 without a department: below the 90% the suite wants, a warning only
+        users.check({**GRAPH_USER, "id": str(i), "department": None if i < 2 else "Sales"})
+    outcome = users.finish()
+    assert outcome.success and any("department" in w and "2 of 10" in w for w in outcome.summary["warnings"])

@@ -1,0 +1,460 @@
+"""Write a large scenario's landing batches directly, without serving pages over HTTP.
+
+A company of N people is generated as shards: copies of the base scenario scaled to about its own size,
+each with its own seed. Memory is bounded by one shard (the sandbox materialises a shard's history), so
+50,000 people cost the same peak as 600. Every record is what the sandbox would serve the connector for
+the whole window, written through `connectors.landing` into the same layout and manifests a connector
+writes. Shard 0 is the base scenario itself; later shards get their identities made unique (emails and
+logins tagged `.s<k>`, numeric ids offset, string ids derived), consistently across sources, so identity
+resolution links them as it links the base company.
+
+Snapshot streams (directories, seats) land as one batch for the whole company (staging reads a
+snapshot's latest batch); incremental streams land in batches of at most `max_batch_records`; the daily
+cost and usage buckets of every shard are merged by day (through a spill file, not memory).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import math
+import os
+import re
+import resource
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from connectors.landing import BatchWriter, LandingZone
+
+log = logging.getLogger("devenv.generate")
+Record = dict[str, Any]
+ID_SPACING = 10**13  # numeric ids of shard k are offset by k * ID_SPACING (below 2**53 for 900 shards)
+
+
+# ------------------------------------------------------------------------------------------ the streams
+def _graph_users(company) -> Iterator[Record]:
+    keep = set("id,displayName,givenName,surname,mail,userPrincipalName,jobTitle,department,employeeId,"
+               "accountEnabled,officeLocation,employeeOrgData".split(","))
+    for user in company.graph_users(expand_manager=True):
+        out = {k: v for k, v in user.items() if k in keep}
+        if "manager" in user:  # $expand=manager($select=id,mail)
+            m = user["manager"]
+            out["manager"] = {"@odata.type": m["@odata.type"], "id": m["id"], "mail": m["mail"]}
+        yield out
+
+
+def _copilot_days(company) -> Iterator[Record]:
+    day = company.start_date
+    while day <= company.end_date:
+        yield from company.copilot_user_day_records(day)
+        day += timedelta(days=1)
+
+
+def _m365_usage(company) -> Iterator[Record]:
+    from sandbox.records import m365_copilot
+
+    day = company.start_date
+    while day <= company.end_date:
+        yield from m365_copilot.usage_user_detail(company, day, 7)
+        day += timedelta(days=1)
+
+
+def _days(company) -> Iterator:
+    day = company.start_date
+    while day <= company.end_date:
+        yield day
+        day += timedelta(days=1)
+
+
+def _openai_buckets(results: Callable, group_by: tuple[str, ...]) -> Callable:
+    def buckets(company) -> Iterator[Record]:
+        for day in _days(company):
+            start = int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
+            yield {"object": "bucket", "start_time": start, "end_time": start + 86_400,
+                   "results": [dict(r) for r in results(company, day, group_by)]}
+
+    return buckets
+
+
+def _anthropic_cost(company) -> Iterator[Record]:
+    from sandbox.records import anthropic
+
+    for day in _days(company):
+        yield {"starting_at": f"{day.isoformat()}T00:00:00Z",
+               "ending_at": f"{(day + timedelta(days=1)).isoformat()}T00:00:00Z",
+               "results": [dict(r) for r in anthropic.cost_results(company, day, ("workspace_id", "description"))]}
+
+
+def _claude_code(company) -> Iterator[Record]:
+    from sandbox.records import anthropic
+
+    for day in _days(company):
+        yield from anthropic.claude_code_records(company, day)
+
+
+def _jira_issues(company) -> Iterator[Record]:
+    from connectors.jira import ISSUE_FIELDS
+    from sandbox.records.jira import jira_data
+
+    wanted = set(ISSUE_FIELDS)
+    for issue in jira_data(company).issues:
+        histories = issue["changelog"]["histories"]
+        yield {"expand": issue["expand"], "id": issue["id"], "self": issue["self"], "key": issue["key"],
+               "fields": {f: v for f, v in issue["fields"].items() if f in wanted},
+               "changelog": {"startAt": 0, "maxResults": len(histories), "total": len(histories),
+                             "histories": histories}}
+
+
+def _closed_pulls(company) -> Iterator[Record]:
+    from sandbox.records.github_prs import pull_requests
+
+    yield from (pr for pr in pull_requests(company).pulls if pr["state"] == "closed")
+
+
+def _reviews(company) -> Iterator[Record]:
+    from sandbox.records.github_prs import pull_requests
+
+    data = pull_requests(company)
+    for pr in data.pulls:
+        if pr["state"] == "closed" and pr.get("merged_at"):
+            yield from data.reviews.get(pr["id"], [])
+
+
+def _harvest(attr: str) -> Callable:
+    def records(company) -> Iterable[Record]:
+        from sandbox.records.harvest import harvest_data
+
+        return getattr(harvest_data(company), attr)
+
+    return records
+
+
+def _jira(attr: str) -> Callable:
+    def records(company) -> Iterable[Record]:
+        from sandbox.records.jira import jira_data
+
+        return getattr(jira_data(company), attr)
+
+    return records
+
+
+def _openai_users(company) -> Iterable[Record]:
+    from sandbox.records import openai
+
+    return openai.users(company)
+
+
+def _openai(kind: str) -> Callable:
+    def records(company) -> Iterator[Record]:
+        from sandbox.records import openai
+
+        if kind == "usage":
+            return _openai_buckets(openai.usage_results, tuple(openai.USAGE_GROUP_BY))(company)
+        return _openai_buckets(openai.cost_results, tuple(openai.COST_GROUP_BY))(company)
+
+    return records
+
+
+@dataclass(frozen=True)
+class GeneratedStream:
+    source: str
+    stream: str
+    records: Callable[[Any], Iterable[Record]]
+    kind: str = "merge"  # "merge", "snapshot" (one batch for the company), "shared" (shard 0 only), "bucket"
+    bucket_key: str = ""
+    # later shards keep only records that carry an id (an unassigned seat would repeat shard 0's exactly)
+    unique_only: bool = False
+
+
+STREAMS: tuple[GeneratedStream, ...] = (
+    GeneratedStream("msgraph", "users", _graph_users, "snapshot"),
+    GeneratedStream("github_copilot", "users_daily", _copilot_days),
+    GeneratedStream("github_copilot", "seats", lambda c: c.copilot_seats(), "snapshot", unique_only=True),
+    GeneratedStream("zendesk", "tickets", lambda c: c.zendesk_tickets()),
+    GeneratedStream("zendesk", "users", lambda c: c.zendesk_users(), "snapshot"),
+    GeneratedStream("m365_copilot", "usage_user_detail", _m365_usage),
+    GeneratedStream("openai", "usage_completions", _openai("usage"), "bucket", "start_time"),
+    GeneratedStream("openai", "costs", _openai("costs"), "bucket", "start_time"),
+    GeneratedStream("openai", "users", _openai_users, "snapshot"),
+    GeneratedStream("anthropic", "claude_code", _claude_code),
+    GeneratedStream("anthropic", "cost_report", _anthropic_cost, "bucket", "starting_at"),
+    GeneratedStream("jira", "issues", _jira_issues),
+    GeneratedStream("jira", "users", _jira("users"), "snapshot"),
+    GeneratedStream("jira", "statuses", _jira("statuses"), "shared"),
+    GeneratedStream("github", "pull_requests", _closed_pulls),
+    GeneratedStream("github", "pull_request_reviews", _reviews),
+    GeneratedStream("harvest", "time_entries", _harvest("entries")),
+    GeneratedStream("harvest", "users", _harvest("users"), "snapshot"),
+)
+
+
+# ------------------------------------------------------------------------------------- shard identities
+EMAIL = re.compile(r"([A-Za-z0-9._%+-]+)@")
+JIRA_KEY = re.compile(r"^([A-Z][A-Z0-9]*)-(\d+)$")
+PULL_URL = re.compile(r"/(pulls|issues)/(\d+)")
+# keys whose string value is an opaque id of a person, account, key or record
+STRING_ID_KEYS = {"id", "accountId", "user_id", "api_key_id", "node_id", "employeeId", "api_key_name",
+                  "ticket_id", "requester_id", "assignee_id", "submitter_id"}
+# ids shared by the whole company (statuses, categories, org, projects, enterprise): never made unique
+SHARED_ID_PARENTS = {"status", "statusCategory", "issuetype", "priority", "resolution", "project", "from",
+                     "to", "organization", "enterprise", "client", "project_ref", "base", "head"}
+SHARED_ID_KEYS = {"organization_id", "enterprise_id", "group_id", "workspace_id", "project_id",
+                  "brand_id", "ticket_form_id", "forum_topic_id", "problem_id", "sharing_agreement_ids",
+                  "field", "fieldId", "fieldtype", "statusCategory", "line_item", "model", "description"}
+
+
+class ShardIdentity:
+    """Makes shard k's identities unique and consistent across sources (k = 0 leaves records unchanged)."""
+
+    def __init__(self, shard: int, shortcode: str, domain: str):
+        self.shard, self.tag = shard, f"s{shard}"
+        self.login_suffix = f"_{shortcode}"
+        self.domain = domain
+
+    def email(self, value: str) -> str:
+        return EMAIL.sub(lambda m: f"{m.group(1)}.{self.tag}@", value)
+
+    def string_id(self, value: str) -> str:
+        if "@" in value:
+            return self.email(value)
+        if value.isdigit():
+            return str(int(value) + self.shard * ID_SPACING)
+        if m := JIRA_KEY.match(value):
+            return f"{m.group(1)}-{int(m.group(2)) + self.shard * 10**7}"
+        if re.fullmatch(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}", value):
+            return str(uuid.uuid5(uuid.NAMESPACE_OID, f"{self.tag}:{value}"))
+        return f"{value}-{self.tag}"
+
+    def string(self, key: str, value: str) -> str:
+        if "@" in value and "." in value.split("@")[-1]:
+            return self.email(value)
+        if key.endswith("login") or value.endswith(self.login_suffix):
+            if value.endswith(self.login_suffix):
+                return value[: -len(self.login_suffix)] + f"-{self.tag}" + self.login_suffix
+            return f"{value}-{self.tag}"
+        if key in ("key", "issue_key") and JIRA_KEY.match(value):
+            return self.string_id(value)
+        if key in ("url", "html_url", "self", "pull_request_url", "issue_url", "_links", "href"):
+            return PULL_URL.sub(lambda m: f"/{m.group(1)}/{int(m.group(2)) + self.shard * 10**7}", value)
+        return value
+
+    def apply(self, value: Any, key: str = "", parent: str = "") -> Any:
+        if self.shard == 0:
+            return value
+        if isinstance(value, dict):
+            if key in SHARED_ID_PARENTS:
+                return value
+            return {k: self.apply(v, k, key) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.apply(v, key, parent) for v in value]
+        if isinstance(value, bool) or value is None:
+            return value
+        if key in SHARED_ID_KEYS:
+            return value
+        if isinstance(value, int) and (key in ("id", "number") or key.endswith(("_id", "Id"))):
+            return value + self.shard * (10**7 if key == "number" else ID_SPACING)
+        if isinstance(value, str):
+            if key in STRING_ID_KEYS or key.endswith(("_id", "Id")):
+                return self.string_id(value)
+            return self.string(key, value)
+        return value
+
+
+# ----------------------------------------------------------------------------------------- the writer
+@dataclass
+class StreamTotals:
+    records: int = 0
+    batches: int = 0
+
+
+@dataclass
+class GenerateResult:
+    people: int
+    days: int
+    shards: int
+    records: int
+    landing_bytes: int
+    seconds: float
+    streams: dict[str, StreamTotals] = field(default_factory=dict)
+
+
+class _StreamWriter:
+    """Batches of at most max_batch_records for one stream (one batch in all for a snapshot)."""
+
+    def __init__(self, zone: LandingZone, source: str, stream: str, max_records: int | None,
+                 extracted_at: datetime, totals: StreamTotals):
+        self.zone, self.source, self.stream, self.max = zone, source, stream, max_records
+        self.extracted_at, self.totals = extracted_at, totals
+        self.batch: BatchWriter | None = None
+
+    def write(self, record: Record) -> None:
+        if self.batch is not None and self.max and self.batch.record_count >= self.max:
+            self.commit()
+        if self.batch is None:
+            self.extracted_at += timedelta(microseconds=1)  # later batches sort later
+            self.batch = self.zone.open_batch(self.source, self.stream, self.extracted_at)
+        self.batch.write(record)
+        self.totals.records += 1
+
+    def commit(self) -> None:
+        if self.batch is not None:
+            self.batch.commit(window_end=self.extracted_at.isoformat(), cursor_after="generated")
+            self.totals.batches += 1
+            self.batch = None
+
+
+def catalog_path(out: str) -> Path:
+    """The workflow catalog for a generated landing zone, beside it: build with OUTCOMES_WORKFLOWS set to it."""
+    return Path(out).parent / "generated_workflows.yml"
+
+
+def _scaled_scenario(base, shard: int, factor: float, days: int):
+    departments = tuple(dataclasses.replace(d, headcount=max(d.teams, round(d.headcount * factor)))
+                        for d in base.departments)
+    rollout = min(days - 1, max(1, round(base.rollout_day * days / base.days)))
+    return dataclasses.replace(base, seed=base.seed + 1000 * shard, days=days, rollout_day=rollout,
+                               departments=departments, end_date=base.resolved_end_date)
+
+
+def _base_people(base) -> int:
+    # individual contributors plus a lead per team and a head per department, plus the CEO
+    return sum(d.headcount + d.teams + 1 for d in base.departments) + 1
+
+
+def generate(people: int, days: int, out: str, *, scenario: str = "default", max_batch_records: int = 100_000,
+             shard_people: int | None = None, progress: Callable[[str], None] | None = None) -> GenerateResult:
+    """Land every source of a `people` × `days` company under `out`; returns what was written."""
+    from devenv.sandbox_env import sandbox_catalog
+    from outcomes.catalog import write_catalog
+    from sandbox.company import generate_company
+    from sandbox.scenario import load_scenario
+
+    if people < 1 or days < 14:
+        raise ValueError(f"need at least 1 person and 14 days, got {people} people and {days} days")
+    started = time.monotonic()
+    base = load_scenario(scenario)
+    if base.end_date is None:
+        base = dataclasses.replace(base, end_date=base.resolved_end_date)
+    per_shard = shard_people or _base_people(base)
+    shards = max(1, math.ceil(people / per_shard))
+    factor = people / shards / _base_people(base)
+    zone = LandingZone(out)
+    extracted_at = datetime.now(UTC)
+    totals = {f"{s.source}/{s.stream}": StreamTotals() for s in STREAMS}
+    snapshots = {s: _StreamWriter(zone, s.source, s.stream, None, extracted_at, totals[f"{s.source}/{s.stream}"])
+                 for s in STREAMS if s.kind == "snapshot"}
+    spill_dir = tempfile.mkdtemp(prefix="generate-buckets-")
+    generated_people = 0
+    try:
+        for shard in range(shards):
+            company = generate_company(_scaled_scenario(base, shard, factor, days))
+            generated_people += len(company.people)
+            if shard == 0:  # every shard plants the same effects on the same dates: shard 0's catalog holds
+                write_catalog(catalog_path(out), sandbox_catalog(company))
+            ids = ShardIdentity(shard, base.company.emu_shortcode, base.company.email_domain)
+            for spec in STREAMS:
+                key = f"{spec.source}/{spec.stream}"
+                if spec.kind == "shared" and shard > 0:
+                    continue
+                if spec.kind == "snapshot":
+                    writer = snapshots[spec]
+                elif spec.kind == "bucket":
+                    _spill_buckets(spill_dir, spec, (ids.apply(r) for r in spec.records(company)))
+                    continue
+                else:
+                    writer = _StreamWriter(zone, spec.source, spec.stream, max_batch_records, extracted_at,
+                                           totals[key])
+                for record in spec.records(company):
+                    if spec.unique_only and shard > 0 and not record.get("assignee"):
+                        continue
+                    writer.write(ids.apply(record))
+                if spec.kind != "snapshot":
+                    writer.commit()
+                    extracted_at = writer.extracted_at
+            del company
+            if progress:
+                peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+                progress(f"shard {shard + 1}/{shards}: {generated_people:,} people, "
+                         f"{sum(t.records for t in totals.values()):,} records so far; peak RSS {peak:,.0f} MB")
+        for writer in snapshots.values():
+            writer.commit()
+        for spec in STREAMS:
+            if spec.kind == "bucket":
+                _merge_buckets(zone, spec, spill_dir, extracted_at, totals[f"{spec.source}/{spec.stream}"])
+    finally:
+        shutil.rmtree(spill_dir, ignore_errors=True)
+    landing_bytes = sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(zone.root) for f in files)
+    return GenerateResult(generated_people, days, shards, sum(t.records for t in totals.values()), landing_bytes,
+                          time.monotonic() - started, totals)
+
+
+def _spill_buckets(spill_dir: str, spec: GeneratedStream, buckets: Iterable[Record]) -> None:
+    """Append each day's bucket to that day's spill file, so the merge holds one day at a time."""
+    directory = os.path.join(spill_dir, f"{spec.source}.{spec.stream}")
+    os.makedirs(directory, exist_ok=True)
+    for bucket in buckets:
+        with open(os.path.join(directory, f"{bucket[spec.bucket_key]}.jsonl"), "a") as fh:
+            fh.write(json.dumps(bucket, separators=(",", ":")) + "\n")
+
+
+def _merge_buckets(zone: LandingZone, spec: GeneratedStream, spill_dir: str, extracted_at: datetime,
+                   totals: StreamTotals) -> None:
+    """One bucket per day holding every shard's results, in day order."""
+    directory = os.path.join(spill_dir, f"{spec.source}.{spec.stream}")
+    writer = _StreamWriter(zone, spec.source, spec.stream, None, extracted_at, totals)
+    for name in sorted(os.listdir(directory)):
+        merged: Record | None = None
+        with open(os.path.join(directory, name)) as lines:
+            for line in lines:
+                bucket = json.loads(line)
+                if merged is None:
+                    merged = bucket
+                else:
+                    merged["results"].extend(bucket["results"])
+        if merged is not None:
+            merged["results"] = merge_results(merged["results"])
+            writer.write(merged)
+    writer.commit()
+
+
+def merge_results(results: list[Record]) -> list[Record]:
+    """A day's grouped results from every shard as one list: rows of the same group (same non-numeric
+    fields, e.g. a model and line item shared by the whole company) add up their figures."""
+    merged: dict[tuple, Record] = {}
+    for row in results:
+        group = tuple((k, json.dumps(v)) for k, v in sorted(row.items()) if not _is_figure(k, v))
+        if group not in merged:
+            merged[group] = dict(row)
+            continue
+        into = merged[group]
+        for k, v in row.items():
+            if _is_figure(k, v):
+                into[k] = _add(into[k], v)
+    return list(merged.values())
+
+
+def _is_figure(key: str, value: Any) -> bool:
+    if isinstance(value, bool) or value is None:
+        return False
+    if isinstance(value, int | float):
+        return True
+    if key == "amount":  # Anthropic: a decimal string; OpenAI: {"value", "currency"}
+        return isinstance(value, str | dict)
+    return False
+
+
+def _add(a: Any, b: Any) -> Any:
+    if isinstance(a, dict):
+        return {**a, "value": a["value"] + b["value"]}
+    if isinstance(a, str):
+        return str(Decimal(a) + Decimal(b))
+    return a + b

@@ -1,0 +1,113 @@
+"""The large-scenario generator: the connectors' landing layout, records the suites accept, and a company
+made of shards whose identities stay unique and linked across sources."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import re
+from collections import Counter
+
+import pytest
+
+from connectors import sources
+from connectors.landing import LandingZone
+from devenv.generate import STREAMS, generate, merge_results
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    out = tmp_path_factory.mktemp("generated") / "landing"
+    # two shards of about 150 people, three weeks, batches of at most 1,000 records
+    result = generate(300, 21, str(out), shard_people=150, max_batch_records=1000)
+    return result, LandingZone(str(out))
+
+
+def _streams():
+    return {f"{m.SOURCE}/{s.name}": s for m in sources().values() for s in m.STREAMS}
+
+
+def test_every_polled_stream_lands_in_the_connectors_layout(generated):
+    result, zone = generated
+    assert result.shards == 2 and result.people > 250
+    assert set(_streams()) == {f"{s.source}/{s.stream}" for s in STREAMS}
+    for key, stream in _streams().items():
+        manifests = zone.manifests(stream.source, stream.name)
+        assert manifests, key
+        for m in manifests:
+            raw = gzip.decompress(zone.fs.open(f"{zone.root}/{m.data_file}", "rb").read())
+            assert m.record_count == raw.count(b"\n") and hashlib.sha256(raw).hexdigest() == m.sha256
+            assert re.fullmatch(rf"source={stream.source}/stream={stream.name}/date=\d{{4}}-\d\d-\d\d/"
+                                rf"{m.batch_id}\.jsonl\.gz", m.data_file)
+            if stream.disposition == "merge":
+                assert m.record_count <= 1000
+        if stream.disposition == "snapshot":
+            assert len(manifests) == 1, f"{key}: a snapshot is one batch for the whole company"
+
+
+def test_generated_records_pass_the_landing_suites_with_no_reject(generated):
+    from expectations.runner import landing_batch_validator
+
+    _, zone = generated
+    validate = landing_batch_validator()
+    for key, stream in _streams().items():
+        for m in zone.manifests(stream.source, stream.name):
+            outcome = validate(stream, zone.read_batch(m))
+            assert outcome.success, (key, outcome.failed_checks)
+
+
+def test_shards_keep_ids_unique_and_every_account_in_the_directory(generated):
+    _, zone = generated
+
+    def records(source, stream):
+        return [r for m in zone.manifests(source, stream) for r in zone.read_batch(m)]
+
+    directory = records("msgraph", "users")
+    emails = {u["mail"] for u in directory}
+    assert len(emails) == len(directory) and len({u["id"] for u in directory}) == len(directory)
+    assert any(".s1@" in e for e in emails) and any(".s1@" not in e for e in emails)
+    for source, stream, key in (("zendesk", "tickets", "id"), ("jira", "issues", "key"),
+                                ("harvest", "time_entries", "id"), ("github", "pull_requests", "id"),
+                                ("github", "pull_request_reviews", "id")):
+        ids = Counter(r[key] for r in records(source, stream))
+        assert ids and max(ids.values()) == 1, f"{source}/{stream}: {key} repeats across shards"
+    # accounts of other sources name directory people: the same tag on both sides (the planted contractor
+    # outside the company's domain is the one exception, in every shard)
+    for source, stream, get in (("harvest", "users", lambda r: r["email"]),
+                                ("openai", "users", lambda r: r["email"]),
+                                ("m365_copilot", "usage_user_detail", lambda r: r["userPrincipalName"])):
+        found = {get(r) for r in records(source, stream) if get(r).endswith("@acme.example")}
+        assert found and found <= emails, f"{source}/{stream}: {sorted(found - emails)[:3]}"
+    reviews = records("github", "pull_request_reviews")
+    pull_urls = {p["url"] for p in records("github", "pull_requests")}
+    assert {r["pull_request_url"] for r in reviews} <= pull_urls
+
+
+def test_daily_buckets_add_up_each_group_across_shards():
+    rows = [{"line_item": "gpt-4.1, input", "project_id": "p1", "amount": {"value": 1.25, "currency": "usd"},
+             "quantity": 100.0},
+            {"line_item": "gpt-4.1, input", "project_id": "p1", "amount": {"value": 0.75, "currency": "usd"},
+             "quantity": 50.0},
+            {"line_item": "gpt-4.1, output", "project_id": "p1", "amount": {"value": 2.0, "currency": "usd"},
+             "quantity": 10.0},
+            {"workspace_id": None, "description": "Sonnet", "amount": "1.10", "currency": "USD"},
+            {"workspace_id": None, "description": "Sonnet", "amount": "2.05", "currency": "USD"}]
+    merged = merge_results(rows)
+    assert merged == [
+        {"line_item": "gpt-4.1, input", "project_id": "p1", "amount": {"value": 2.0, "currency": "usd"},
+         "quantity": 150.0},
+        {"line_item": "gpt-4.1, output", "project_id": "p1", "amount": {"value": 2.0, "currency": "usd"},
+         "quantity": 10.0},
+        {"workspace_id": None, "description": "Sonnet", "amount": "3.15", "currency": "USD"},
+    ]
+
+
+def test_the_workflow_catalog_names_teams_of_the_generated_directory(generated):
+    from devenv.generate import catalog_path
+    from outcomes.catalog import load_catalog
+
+    _, zone = generated
+    workflows = load_catalog(catalog_path(zone.root))
+    directory = [u for m in zone.manifests("msgraph", "users") for u in zone.read_batch(m)]
+    groups = {u["department"] for u in directory} | {u["employeeOrgData"]["costCenter"] for u in directory}
+    assert workflows and {w["team"] for w in workflows} <= groups
