@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import gzip
 import hashlib
+import json
 import os
 import shutil
 import signal
@@ -28,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from connectors.landing import LandingZone
-from outcomes.pipeline import StepFailed, conn_id_for, gate, ingest, publish, read_step, transform
+from outcomes.pipeline import StepFailed, conn_id_for, dbt_vars, gate, ingest, publish, read_step, transform
 from outcomes.settings import PROJECT_ROOT, Settings
 
 WEBHOOK_STREAMS = (("github", "pull_request_events"), ("zendesk", "ticket_events"), ("jira", "issue_events"))
@@ -334,7 +335,8 @@ def orphan_build(c: Campaign, name: str) -> Outcome:
     project = settings.dbt_project_dir
     subprocess.run([str(Path(sys.executable).with_name("dbt")), "run", "--project-dir", str(project),
                     "--profiles-dir", str(project), "--target-path", str(settings.data_dir / "orphan-target"),
-                    "--log-path", str(settings.data_dir / "orphan-logs"), "--select", "mart_identity_coverage"],
+                    "--log-path", str(settings.data_dir / "orphan-logs"), "--select", "mart_identity_coverage",
+                    "--vars", json.dumps(dbt_vars(settings))],
                    cwd=project, env=_cli_env(settings), capture_output=True, check=True)
     refused, intact, message = _refused(settings, before, publish)
     clear = recorded in message and "unrecorded-" in message

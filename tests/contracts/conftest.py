@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import pytest
 
 from connectors.landing import LandingZone
 from connectors.state import StateStore
+from outcomes.dbt_models import dbt_model_vars
 from tests.contracts.landing import LANDERS, Landed
 from tests.contracts.server import PayloadServer
 
@@ -55,7 +57,7 @@ def contract_warehouse(contract_landing):
         [str(DBT), "build", "--profiles-dir", str(PROJECT), "--project-dir", str(PROJECT), "--target", "duckdb",
          "--target-path", str(root / "target"), "--log-path", str(root / "logs"),
          # tests of models outside the selection (relationships into staging) stay out
-         "--indirect-selection", "cautious", "--select", *MODELS],
+         "--indirect-selection", "cautious", "--select", *MODELS, "--vars", json.dumps(dbt_model_vars(PROJECT))],
         cwd=PROJECT, env=env, capture_output=True, text=True, timeout=600,
     )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]

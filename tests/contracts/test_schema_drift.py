@@ -19,6 +19,7 @@ from connectors.errors import DataQualityError
 from connectors.landing import LandingZone
 from connectors.runner import land_stream
 from connectors.state import StateStore
+from outcomes.dbt_models import dbt_model_vars
 from tests.contracts.conftest import DBT, PROJECT
 from tests.contracts.landing import COPILOT_FILES, copilot_client, payload, serve_copilot_days
 
@@ -69,7 +70,7 @@ def drift(tmp_path_factory, payload_server, landing_validator):
     result = subprocess.run(
         [str(DBT), "build", "--profiles-dir", str(PROJECT), "--project-dir", str(PROJECT), "--target", "duckdb",
          "--target-path", str(root / "target"), "--log-path", str(root / "logs"),
-         "--select", "stg_landing__batch_schemas", "mart_schema_drift"],
+         "--select", "stg_landing__batch_schemas", "mart_schema_drift", "--vars", json.dumps(dbt_model_vars(PROJECT))],
         cwd=PROJECT, env=env, capture_output=True, text=True, timeout=600,
     )
     assert result.returncode == 0, result.stdout[-4000:]

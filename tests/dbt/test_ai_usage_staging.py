@@ -21,7 +21,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from connectors import anthropic, landing_streams, m365_copilot, openai
+from connectors import anthropic, m365_copilot, openai
+from outcomes.dbt_models import dbt_model_vars
 
 REPO = Path(__file__).resolve().parents[2]
 PROJECT = REPO / "dbt_project"
@@ -258,7 +259,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory):
     result = subprocess.run(
         [str(DBT), "build", "--profiles-dir", str(PROJECT), "--project-dir", str(PROJECT), "--target", "duckdb",
          "--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs"), "--select", *MODELS,
-         "--vars", json.dumps({"landing_streams": landing_streams()})],
+         "--vars", json.dumps(dbt_model_vars(PROJECT))],
         cwd=PROJECT, env=env, capture_output=True, text=True, timeout=600,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]

@@ -35,6 +35,8 @@ import test_ai_usage_staging as ai_usage  # noqa: E402
 import test_kpi_staging as kpi  # noqa: E402
 from test_postgres_models import webhook_record, write_landing  # noqa: E402
 
+from outcomes.dbt_models import dbt_model_vars
+
 REPO = Path(__file__).resolve().parents[2]
 PROJECT = REPO / "dbt_project"
 DBT = Path(sys.executable).parent / "dbt"
@@ -77,8 +79,7 @@ def run_dbt(tmp: Path, db: Path, landing: Path, snapshot: list[dict], *args: str
     frozen.write_text("".join(json.dumps(b) + "\n" for b in snapshot))
     env = {**os.environ, "OUTCOMES_LANDING_ROOT": str(landing), "OUTCOMES_WAREHOUSE_PATH": str(db),
            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    variables = {"workflows": fixture.WORKFLOWS, "landing_streams": landing_streams(),
-                 "landing_snapshot": str(frozen)}
+    variables = dbt_model_vars(PROJECT, workflows=fixture.WORKFLOWS, landing_snapshot=str(frozen))
     result = subprocess.run(
         [str(DBT), "build", "--resource-type", "seed", "--resource-type", "model", "--profiles-dir", str(PROJECT),
          "--project-dir", str(PROJECT), "--target", "duckdb",

@@ -25,10 +25,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from connectors import landing_streams
-
 sys.path.insert(0, str(Path(__file__).parent))
 from make_landing_fixture import write_batch  # noqa: E402
+
+from outcomes.dbt_models import dbt_model_vars
 
 REPO = Path(__file__).resolve().parents[2]
 PROJECT = REPO / "dbt_project"
@@ -214,7 +214,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory):
     result = subprocess.run(
         [str(DBT), "build", "--profiles-dir", str(PROJECT), "--project-dir", str(PROJECT), "--target", "duckdb",
          "--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs"), "--select", *MODELS,
-         "--vars", json.dumps({"landing_streams": landing_streams()})],
+         "--vars", json.dumps(dbt_model_vars(PROJECT))],
         cwd=PROJECT, env=env, capture_output=True, text=True, timeout=600,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
