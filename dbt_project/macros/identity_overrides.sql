@@ -18,7 +18,7 @@
                          else lower(trim(source)) end as namespace,
                     lower(trim(source_user_id)) as account,
                     lower(trim(email)) as email
-                from {{ ref('identity_overrides') }}
+                from {{ ref('stg_identity_overrides') }}
             ) as overrides
             group by namespace, account
             having count(distinct email) > 1
@@ -32,7 +32,7 @@
                                     ~ row[2] ~ " and " ~ row[3]) -%}
             {%- endfor -%}
             {{ exceptions.raise_compiler_error(
-                "identity_overrides.csv has conflicting rows: " ~ (lines | join("; "))
+                "identity overrides (seeds/identity_overrides.csv and any extra overrides file) have conflicting rows: " ~ (lines | join("; "))
                 ~ ". Keep one row per account (the right person) and run again.") }}
         {%- endif -%}
     {%- endif -%}

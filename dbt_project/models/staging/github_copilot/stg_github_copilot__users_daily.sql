@@ -77,6 +77,10 @@ renamed as (
         coalesce(cast(json_extract_string(record, '$.used_copilot_code_review_passive') as boolean), false)
             as used_copilot_code_review_passive,
 
+        ----------  per-IDE and per-model breakdowns, raw (stg_github_copilot__users_daily_ides / _models)
+        json_extract(record, '$.totals_by_ide') as totals_by_ide,
+        json_extract(record, '$.totals_by_model_feature') as totals_by_model_feature,
+
         features,
         _batch_id,
         _extracted_at,

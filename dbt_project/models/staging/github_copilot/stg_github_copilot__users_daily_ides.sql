@@ -2,22 +2,11 @@
 -- same winning extraction as stg_github_copilot__users_daily. IDE and plugin versions are as last sampled.
 with
 
-source as (
-
-    select * from {{ read_landing('github_copilot', 'users_daily') }}
-
-),
-
 latest as (
 
-    select
-        record,
-        cast(json_extract_string(record, '$.user_id') as bigint) as user_id,
-        cast(coalesce(json_extract_string(record, '$.day'), json_extract_string(record, '$.report_day')) as date)
-            as activity_date,
-        _batch_id
-    from source
-    qualify row_number() over (partition by activity_date, user_id order by _batch_id desc) = 1
+    -- the winning extraction of each (day, user_id), already chosen by the users_daily staging model
+    select user_id, activity_date, totals_by_ide, _batch_id
+    from {{ ref('stg_github_copilot__users_daily') }}
 
 ),
 
@@ -26,7 +15,7 @@ unnested as (
     select
         user_id,
         activity_date,
-        unnest(coalesce(cast(json_extract(record, '$.totals_by_ide') as json[]), [])) as entry,
+        unnest(coalesce(cast(totals_by_ide as json[]), [])) as entry,
         _batch_id
     from latest
 
