@@ -34,6 +34,7 @@ import psutil
 from connectors import landing_streams
 from connectors.landing import LandingZone
 from outcomes.catalog import load_catalog
+from outcomes.dbt_models import dbt_model_vars
 from outcomes.settings import PROJECT_ROOT, Settings
 
 
@@ -125,8 +126,7 @@ def main() -> int:
     env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "OUTCOMES_WAREHOUSE_PATH": str(warehouse),
            "OUTCOMES_LANDING_ROOT": str(landing), **settings.duckdb_env,
            "OUTCOMES_DUCKDB_TEMP_DIR": str(args.work / "duckdb_tmp")}
-    variables = {"landing_root": str(landing), "workflows": load_catalog(args.workflows),
-                 "landing_streams": landing_streams()}
+    variables = dbt_model_vars(args.project_dir, landing_root=str(landing), workflows=load_catalog(args.workflows))
 
     def build(name: str) -> tuple[float, int]:
         variables["landing_snapshot"] = str(write_snapshot(landing, args.work / f"snapshot-{name}.jsonl"))

@@ -28,6 +28,7 @@ import pytest
 
 from connectors import landing_streams
 from connectors.landing import LandingZone
+from outcomes.dbt_models import dbt_model_vars
 
 sys.path.insert(0, str(Path(__file__).parent))
 import make_landing_fixture as fixture  # noqa: E402
@@ -77,8 +78,7 @@ def run_dbt(tmp: Path, db: Path, landing: Path, snapshot: list[dict], *args: str
     frozen.write_text("".join(json.dumps(b) + "\n" for b in snapshot))
     env = {**os.environ, "OUTCOMES_LANDING_ROOT": str(landing), "OUTCOMES_WAREHOUSE_PATH": str(db),
            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    variables = {"workflows": fixture.WORKFLOWS, "landing_streams": landing_streams(),
-                 "landing_snapshot": str(frozen)}
+    variables = dbt_model_vars(PROJECT, workflows=fixture.WORKFLOWS, landing_snapshot=str(frozen))
     result = subprocess.run(
         [str(DBT), "build", "--resource-type", "seed", "--resource-type", "model", "--profiles-dir", str(PROJECT),
          "--project-dir", str(PROJECT), "--target", "duckdb",
