@@ -17,6 +17,7 @@ import psutil
 import pytest
 import yaml
 
+from outcomes.dbt_models import dbt_model_vars
 from outcomes.pipeline import StepFailed, gate, publish, read_step, record_step, transform
 from outcomes.settings import Settings
 
@@ -83,7 +84,7 @@ def _bare_dbt_build(settings: Settings, select: str) -> None:
         [str(Path(sys.executable).parent / "dbt"), "run", "--project-dir", str(project), "--profiles-dir",
          str(project), "--target-path", str(settings.data_dir / "orphan-target"), "--log-path",
          str(settings.data_dir / "orphan-logs"), "--select", select,
-         "--vars", json.dumps({"workflows": fixture.WORKFLOWS})],
+         "--vars", json.dumps(dbt_model_vars(project, workflows=fixture.WORKFLOWS))],
         cwd=project, env=_env(settings), capture_output=True, text=True, timeout=300,
     )
     assert out.returncode == 0, out.stdout[-3000:]
