@@ -54,7 +54,6 @@ class RequestStats:
     retries: int = 0
     # waits taken before sending, to stay inside the vendor's documented rate limit
     budget_waits: int = 0
-    budget_waited_seconds: float = 0.0
 
 
 class _Transient(Exception):
@@ -207,10 +206,8 @@ class VendorHttpClient:
         for budget in self.budgets:
             if budget.path_contains not in url:
                 continue
-            waited = budget.take(self.sleep)
-            if waited:
+            if budget.take(self.sleep):  # seconds waited, 0 when the bucket had room
                 self.stats.budget_waits += 1
-                self.stats.budget_waited_seconds += waited
         self.stats.requests += 1
         remaining = self._remaining()
         timeout = self.timeout if remaining is None else tuple(min(t, remaining) for t in self.timeout)

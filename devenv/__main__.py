@@ -31,14 +31,15 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from devenv.generate import catalog_path, generate
+    from devenv.generate import catalog_path, generate, overrides_path
 
     out = args.out or Settings.from_env().landing_root
     result = generate(args.people, args.days, out, scenario=args.scenario, max_batch_records=args.max_batch_records,
                       progress=lambda line: print(line, flush=True))
     print(f"landed {result.records:,} records of {result.people:,} people x {result.days} days "
           f"({result.shards} shards, {result.landing_bytes / 1e6:,.0f} MB) under {out} in {result.seconds:,.0f} s")
-    print(f"build it with OUTCOMES_LANDING_ROOT={out} OUTCOMES_WORKFLOWS={catalog_path(out)}")
+    print(f"build it with OUTCOMES_LANDING_ROOT={out} OUTCOMES_WORKFLOWS={catalog_path(out)} "
+          f"OUTCOMES_EXTRA_IDENTITY_OVERRIDES={overrides_path(out)}")
     return 0
 
 

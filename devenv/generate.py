@@ -15,7 +15,9 @@ cost and usage buckets of every shard are merged by day (through a spill file, n
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import gc
 import json
 import logging
 import math
@@ -23,6 +25,7 @@ import os
 import re
 import resource
 import shutil
+import sys
 import tempfile
 import time
 import uuid
@@ -42,9 +45,11 @@ ID_SPACING = 10**13  # numeric ids of shard k are offset by k * ID_SPACING (belo
 
 # ------------------------------------------------------------------------------------------ the streams
 def _graph_users(company) -> Iterator[Record]:
+    from sandbox.records import msgraph
+
     keep = set("id,displayName,givenName,surname,mail,userPrincipalName,jobTitle,department,employeeId,"
                "accountEnabled,officeLocation,employeeOrgData".split(","))
-    for user in company.graph_users(expand_manager=True):
+    for user in msgraph.graph_users(company, expand_manager=True):
         out = {k: v for k, v in user.items() if k in keep}
         if "manager" in user:  # $expand=manager($select=id,mail)
             m = user["manager"]
@@ -53,9 +58,11 @@ def _graph_users(company) -> Iterator[Record]:
 
 
 def _copilot_days(company) -> Iterator[Record]:
+    from sandbox.records import github_copilot
+
     day = company.start_date
     while day <= company.end_date:
-        yield from company.copilot_user_day_records(day)
+        yield from github_copilot.user_day_records(company, day)
         day += timedelta(days=1)
 
 
@@ -115,13 +122,13 @@ def _jira_issues(company) -> Iterator[Record]:
 
 
 def _closed_pulls(company) -> Iterator[Record]:
-    from sandbox.records.github_prs import pull_requests
+    from sandbox.records.github import pull_requests
 
     yield from (pr for pr in pull_requests(company).pulls if pr["state"] == "closed")
 
 
 def _reviews(company) -> Iterator[Record]:
-    from sandbox.records.github_prs import pull_requests
+    from sandbox.records.github import pull_requests
 
     data = pull_requests(company)
     for pr in data.pulls:
@@ -143,6 +150,17 @@ def _jira(attr: str) -> Callable:
         from sandbox.records.jira import jira_data
 
         return getattr(jira_data(company), attr)
+
+    return records
+
+
+def _records(module: str, function: str) -> Callable:
+    """A records function of a sandbox source module, looked up when called (the sandbox loads lazily)."""
+
+    def records(company) -> Iterable[Record]:
+        import importlib
+
+        return getattr(importlib.import_module(f"sandbox.records.{module}"), function)(company)
 
     return records
 
@@ -178,9 +196,9 @@ class GeneratedStream:
 STREAMS: tuple[GeneratedStream, ...] = (
     GeneratedStream("msgraph", "users", _graph_users, "snapshot"),
     GeneratedStream("github_copilot", "users_daily", _copilot_days),
-    GeneratedStream("github_copilot", "seats", lambda c: c.copilot_seats(), "snapshot", unique_only=True),
-    GeneratedStream("zendesk", "tickets", lambda c: c.zendesk_tickets()),
-    GeneratedStream("zendesk", "users", lambda c: c.zendesk_users(), "snapshot"),
+    GeneratedStream("github_copilot", "seats", _records("github_copilot", "seats"), "snapshot", unique_only=True),
+    GeneratedStream("zendesk", "tickets", _records("zendesk", "tickets")),
+    GeneratedStream("zendesk", "users", _records("zendesk", "users"), "snapshot"),
     GeneratedStream("m365_copilot", "usage_user_detail", _m365_usage),
     GeneratedStream("openai", "usage_completions", _openai("usage"), "bucket", "start_time"),
     GeneratedStream("openai", "costs", _openai("costs"), "bucket", "start_time"),
@@ -312,6 +330,36 @@ class _StreamWriter:
             self.batch = None
 
 
+def overrides_path(out: str) -> Path:
+    """The identity overrides of a generated company, beside its landing zone: build with
+    OUTCOMES_EXTRA_IDENTITY_OVERRIDES set to it (accounts no automatic rule links, as an admin would list)."""
+    return Path(out).parent / "generated_identity_overrides.csv"
+
+
+# the key under which each source's override account id appears in its records
+OVERRIDE_KEYS = {"github": "login", "anthropic": "api_key_name", "jira": "accountId"}
+
+
+def _write_overrides(writer: csv.DictWriter, company, ids: ShardIdentity) -> None:
+    from sandbox.identity import identity_overrides
+
+    for row in identity_overrides(company):
+        key = OVERRIDE_KEYS.get(row["source"], "id")
+        writer.writerow({"source": row["source"], "source_user_id": ids.apply({key: row["source_user_id"]})[key],
+                         "email": ids.email(row["email"]) if ids.shard else row["email"]})
+
+
+def _release_sandbox_caches() -> None:
+    """The sandbox memoises records per company in module-level caches: a finished shard must not stay
+    alive in them, or memory grows with every shard."""
+    for name, module in list(sys.modules.items()):
+        if name == "sandbox" or name.startswith("sandbox."):
+            for value in list(vars(module).values()):
+                if callable(getattr(value, "cache_clear", None)):
+                    value.cache_clear()
+    gc.collect()
+
+
 def catalog_path(out: str) -> Path:
     """The workflow catalog for a generated landing zone, beside it: build with OUTCOMES_WORKFLOWS set to it."""
     return Path(out).parent / "generated_workflows.yml"
@@ -354,6 +402,10 @@ def generate(people: int, days: int, out: str, *, scenario: str = "default", max
                  for s in STREAMS if s.kind == "snapshot"}
     spill_dir = tempfile.mkdtemp(prefix="generate-buckets-")
     generated_people = 0
+    overrides_path(out).parent.mkdir(parents=True, exist_ok=True)
+    overrides_file = open(overrides_path(out), "w", newline="")  # noqa: SIM115 - closed in finally
+    overrides = csv.DictWriter(overrides_file, fieldnames=("source", "source_user_id", "email"), lineterminator="\n")
+    overrides.writeheader()
     try:
         for shard in range(shards):
             company = generate_company(_scaled_scenario(base, shard, factor, days))
@@ -361,6 +413,7 @@ def generate(people: int, days: int, out: str, *, scenario: str = "default", max
             if shard == 0:  # every shard plants the same effects on the same dates: shard 0's catalog holds
                 write_catalog(catalog_path(out), sandbox_catalog(company))
             ids = ShardIdentity(shard, base.company.emu_shortcode, base.company.email_domain)
+            _write_overrides(overrides, company, ids)
             for spec in STREAMS:
                 key = f"{spec.source}/{spec.stream}"
                 if spec.kind == "shared" and shard > 0:
@@ -381,6 +434,7 @@ def generate(people: int, days: int, out: str, *, scenario: str = "default", max
                     writer.commit()
                     extracted_at = writer.extracted_at
             del company
+            _release_sandbox_caches()
             if progress:
                 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
                 progress(f"shard {shard + 1}/{shards}: {generated_people:,} people, "
@@ -391,6 +445,7 @@ def generate(people: int, days: int, out: str, *, scenario: str = "default", max
             if spec.kind == "bucket":
                 _merge_buckets(zone, spec, spill_dir, extracted_at, totals[f"{spec.source}/{spec.stream}"])
     finally:
+        overrides_file.close()
         shutil.rmtree(spill_dir, ignore_errors=True)
     landing_bytes = sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(zone.root) for f in files)
     return GenerateResult(generated_people, days, shards, sum(t.records for t in totals.values()), landing_bytes,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -9,6 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from outcomes.dbt_models import dbt_model_vars
 
 PROJECT = Path(__file__).resolve().parents[2] / "dbt_project"
 DBT = Path(sys.executable).parent / "dbt"
@@ -22,7 +25,8 @@ def _compile_identity_map(tmp_path: Path, overrides: str) -> subprocess.Complete
     env = {**os.environ, "OUTCOMES_WAREHOUSE_PATH": str(tmp_path / "wh.duckdb"),
            "OUTCOMES_LANDING_ROOT": str(tmp_path / "landing"), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     common = ["--project-dir", str(project), "--profiles-dir", str(project), "--target-path",
-              str(tmp_path / "target"), "--log-path", str(tmp_path / "logs")]
+              str(tmp_path / "target"), "--log-path", str(tmp_path / "logs"),
+              "--vars", json.dumps(dbt_model_vars(project))]
     seed = subprocess.run([str(DBT), "seed", *common, "--select", "identity_overrides"], cwd=project, env=env,
                           capture_output=True, text=True, timeout=300)
     assert seed.returncode == 0, seed.stdout[-2000:]

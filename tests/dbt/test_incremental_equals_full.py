@@ -28,14 +28,13 @@ import pytest
 
 from connectors import landing_streams
 from connectors.landing import LandingZone
+from outcomes.dbt_models import dbt_model_vars
 
 sys.path.insert(0, str(Path(__file__).parent))
 import make_landing_fixture as fixture  # noqa: E402
 import test_ai_usage_staging as ai_usage  # noqa: E402
 import test_kpi_staging as kpi  # noqa: E402
 from test_postgres_models import webhook_record, write_landing  # noqa: E402
-
-from outcomes.dbt_models import dbt_model_vars
 
 REPO = Path(__file__).resolve().parents[2]
 PROJECT = REPO / "dbt_project"

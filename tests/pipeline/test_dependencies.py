@@ -11,8 +11,9 @@ from importlib.metadata import packages_distributions
 from test_import_direction import python_files
 from tests_support import ROOT
 
-# Distributions that provide a module under another project's umbrella (the meta package is what we declare).
-DECLARED_AS = {"apache-airflow-core": "apache-airflow", "apache-airflow-task-sdk": "apache-airflow"}
+# Distributions that come with a declared one, pinned exactly by it (declaring that one declares them).
+DECLARED_AS = {"apache-airflow-core": "apache-airflow", "apache-airflow-task-sdk": "apache-airflow",
+               "pydantic-core": "pydantic"}
 
 
 def _normalise(name: str) -> str:
@@ -52,7 +53,8 @@ def test_every_imported_library_is_declared():
     wanted = declared()
     undeclared = []
     for module, where in sorted(third_party_imports().items()):
-        dists = {_normalise(DECLARED_AS.get(d, d)) for d in providers.get(module, [])}
+        dists = {_normalise(d) for d in providers.get(module, [])}
+        dists = {DECLARED_AS.get(d, d) for d in dists}
         if not dists & wanted:
             undeclared.append(f"{module} (imported in {where}; distribution {sorted(dists) or 'not installed'})")
     assert undeclared == [], "declare in requirements.in, then `make lock`: " + "; ".join(undeclared)

@@ -111,3 +111,29 @@ def test_the_workflow_catalog_names_teams_of_the_generated_directory(generated):
     directory = [u for m in zone.manifests("msgraph", "users") for u in zone.read_batch(m)]
     groups = {u["department"] for u in directory} | {u["employeeOrgData"]["costCenter"] for u in directory}
     assert workflows and {w["team"] for w in workflows} <= groups
+
+
+def test_identity_overrides_name_accounts_that_landed_and_people_of_the_directory(generated):
+    import csv
+
+    from devenv.generate import overrides_path
+
+    _, zone = generated
+    with open(overrides_path(zone.root)) as fh:
+        rows = list(csv.DictReader(fh))
+    directory = {u["mail"] for m in zone.manifests("msgraph", "users") for u in zone.read_batch(m)}
+    landed = {
+        "github": {r["user"]["login"] for m in zone.manifests("github", "pull_requests") for r in zone.read_batch(m)}
+        | {r["user_login"] for m in zone.manifests("github_copilot", "users_daily") for r in zone.read_batch(m)},
+        "anthropic": {r["actor"].get("api_key_name") for m in zone.manifests("anthropic", "claude_code")
+                      for r in zone.read_batch(m)},
+        "jira": {u["accountId"] for m in zone.manifests("jira", "users") for u in zone.read_batch(m)},
+    }
+    assert {r["source"] for r in rows} >= {"jira"} and any("-s1" in r["source_user_id"] for r in rows)
+    for row in rows:
+        assert row["email"] in directory, row
+    overridden = {source: {r["source_user_id"] for r in rows if r["source"] == source} for source in landed}
+    assert overridden["jira"] <= landed["jira"]  # the users list has every account
+    # every personal key that was used, in every shard, is listed (only the CI keys belong to nobody)
+    personal = {k for k in landed["anthropic"] if k and not k.startswith("ci-")}
+    assert personal and personal <= overridden["anthropic"]
