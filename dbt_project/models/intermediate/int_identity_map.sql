@@ -6,8 +6,8 @@
 --   3. emu_login: GitHub accounts whose EMU login <handle>_<shortcode> has handle = mail local part with
 --      '.' -> '-', when exactly one person fits.
 -- Accounts that match nothing stay out of this table and count against identity coverage.
--- Two override rows giving one account to two people stop the build (macros/identity_overrides.sql; it
--- reads the seed while the model runs, so the seed is declared a parent here).
+-- Two override rows giving one account to two people stop the build (macros/identity_overrides.sql, over
+-- stg_identity_overrides: the seed and any extra overrides file).
 {{ assert_identity_overrides_agree() }}
 with
 
