@@ -20,7 +20,8 @@ from tests.contracts.server import PayloadServer
 REPO = Path(__file__).resolve().parents[2]
 PROJECT = REPO / "dbt_project"
 DBT = Path(sys.executable).parent / "dbt"
-MODELS = ["path:models/staging", "int_ai_credits_daily__github_copilot"]
+SOURCES = ("msgraph", "github_copilot", "m365_copilot", "openai", "anthropic", "zendesk", "jira", "github", "harvest")
+MODELS = [*(f"path:models/staging/{source}" for source in SOURCES), "int_ai_credits_daily__github_copilot"]
 
 
 @pytest.fixture(scope="session")
