@@ -70,7 +70,16 @@ SCHEMA_MAX_DEPTH = 6
 SCHEMA_MAX_PATHS = 2000
 
 
+_JSON_TYPES = {type(None): "null", bool: "boolean", int: "integer", float: "number", str: "string",
+               list: "array", dict: "object"}
+# "a.b" for each (parent path, key), built once: the schema walk runs for every field of every record
+_CHILD_PATHS: dict[tuple[str, str], str] = {}
+
+
 def json_type(value: Any) -> str:
+    found = _JSON_TYPES.get(type(value))
+    if found is not None:
+        return found
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -84,20 +93,49 @@ def json_type(value: Any) -> str:
     return "array" if isinstance(value, list) else "object"
 
 
-def record_schema(value: Any, into: dict[str, set[str]], path: str = "", depth: int = 0) -> None:
-    """Add every field path of one record and its JSON type to `into` (array items as `path[]`)."""
+def _child_path(path: str, key: Any) -> str:
+    child = _CHILD_PATHS.get((path, key))
+    if child is None:
+        if len(_CHILD_PATHS) > 100_000:  # keys that are ids, not field names: do not keep them all
+            _CHILD_PATHS.clear()
+        child = _CHILD_PATHS[(path, key)] = f"{path}.{key}" if path else str(key)
+    return child
+
+
+def record_schema(value: Any, into: dict[str, set[str]], path: str = "", depth: int = 0,
+                  seen: dict | None = None) -> None:
+    """Add every field path of one record and its JSON type to `into` (array items as `path[]`).
+
+    `seen` (one per `into`) maps each dict shape already added (path, keys, value types) to the fields to
+    descend into, so a batch of like records costs a walk per container, not per field; same result.
+    """
     if isinstance(value, dict):
+        shape = None
+        if seen is not None:
+            shape = (path, depth, tuple(value), tuple(map(type, value.values())))
+            nested = seen.get(shape)
+            if nested is not None:
+                for key, child in nested:
+                    record_schema(value[key], into, child, depth + 1, seen)
+                return
+        descend = []
         for key, item in value.items():
-            child = f"{path}.{key}" if path else str(key)
-            if child not in into and len(into) >= SCHEMA_MAX_PATHS:
-                continue
-            into.setdefault(child, set()).add(json_type(item))
-            if depth < SCHEMA_MAX_DEPTH:
-                record_schema(item, into, child, depth + 1)
+            child = _child_path(path, key)
+            types = into.get(child)
+            if types is None:
+                if len(into) >= SCHEMA_MAX_PATHS:
+                    continue
+                types = into[child] = set()
+            types.add(_JSON_TYPES.get(type(item)) or json_type(item))
+            if depth < SCHEMA_MAX_DEPTH and isinstance(item, dict | list):
+                descend.append((key, child))
+                record_schema(item, into, child, depth + 1, seen)
+        if shape is not None and len(seen) < 100_000:
+            seen[shape] = tuple(descend)
     elif isinstance(value, list) and path:
         for item in value:
             if isinstance(item, dict | list):
-                record_schema(item, into, f"{path}[]", depth + 1)
+                record_schema(item, into, f"{path}[]", depth + 1, seen)
 
 
 def new_batch_id(extracted_at: datetime) -> str:
@@ -242,6 +280,7 @@ class BatchWriter:
         self._data = _TempGzip(zone, self.data_path)
         self._sha = hashlib.sha256()
         self._schema: dict[str, set[str]] = {}
+        self._schema_shapes: dict = {}
         self._rejects: _TempGzip | None = None
         self.record_count = 0
         self.rejected_count = 0
@@ -268,7 +307,7 @@ class BatchWriter:
         data = _ENCODER.encode(record) + b"\n"
         self._data.write(data)
         self._sha.update(data)
-        record_schema(record, self._schema)
+        record_schema(record, self._schema, seen=self._schema_shapes)
         self.record_count += 1
 
     def write_many(self, records: list[dict]) -> None:

@@ -159,6 +159,25 @@ def vendor_fault(source: str, stream: str, vendor: str, kind: str, must_fail: bo
     return run
 
 
+def killed_ingest(c: Campaign, name: str) -> Outcome:
+    """`outcomes ingest` killed with SIGKILL mid-stream, then rerun: a whole batch or nothing, no key twice."""
+    source, stream = "zendesk", "tickets"
+    expected = c.expected(source, stream)
+    settings = c.settings(name)
+    c.server.clear_faults()
+    cmd = [sys.executable, "-m", "outcomes.cli", "ingest", source, "--stream", stream]
+    proc = subprocess.Popen(cmd, env=_cli_env(settings), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(8)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    partial = len(LandingZone(settings.landing_root).manifests(source, stream))
+    ingest(source, c.connections[source], settings, streams=[stream], validate=False)
+    landed, duplicated = c.keys(settings, source, stream)
+    lost = len(expected - landed)
+    return Outcome(name, len(expected), len(landed), lost, duplicated, None, None, lost == 0 and duplicated == 0,
+                   f"{partial} batch(es) committed before the kill")
+
+
 def hanging_vendor(c: Campaign, name: str) -> Outcome:
     """Harvest accepts connections and never answers: the stream fails at its deadline naming the endpoint."""
     server = socket.socket()
@@ -363,6 +382,28 @@ def stale_publish_temp(c: Campaign, name: str) -> Outcome:
     return Outcome(name, None, None, None, None, None, None, gone, "removed" if gone else "left behind")
 
 
+def killed_publish(c: Campaign, name: str) -> Outcome:
+    """`outcomes publish` killed with SIGKILL while it copies: the published file stays whole and the next
+    publish removes the dead copy."""
+    settings = c.copy_of_baseline(name)
+    before = _sha(settings.published_path)
+    proc = subprocess.Popen([sys.executable, "-m", "outcomes.cli", "publish"], env=_cli_env(settings),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    temp = settings.published_path.with_name(f".analytics.duckdb.tmp-{proc.pid}")
+    deadline = time.monotonic() + 120
+    while not temp.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    caught = temp.exists()
+    intact = _sha(settings.published_path) == before
+    publish(settings)
+    cleaned = not temp.exists() and not temp.with_name(temp.name + ".wal").exists()
+    return Outcome(name, None, None, None, None, intact, None, intact and cleaned,
+                   f"killed {'mid-copy' if caught else 'after the copy'}; temp files removed by the next publish: "
+                   f"{cleaned}")
+
+
 def reader_during_publish(c: Campaign, name: str) -> Outcome:
     import duckdb
 
@@ -473,6 +514,7 @@ QUICK = [
     ("vendor 401 (token revoked)", vendor_fault("zendesk", "users", "zendesk", "status", True,
                                                 path_contains="/api/v2/users", status=401)),
     ("vendor hangs (stream deadline)", hanging_vendor),
+    ("ingest killed -9 mid-stream", killed_ingest),
     ("webhook unsigned", webhook("unsigned")),
     ("webhook forged signature", webhook("forged")),
     ("webhook replayed delivery", webhook("replayed")),
@@ -497,17 +539,21 @@ FULL = [
     ("unrecorded dbt build over the warehouse", orphan_build),
     ("gate failure keeps the last publish", gate_failure),
     ("stale publish temp of a dead pid", stale_publish_temp),
+    ("publish killed -9 mid-copy", killed_publish),
     ("reader open during publish", reader_during_publish),
 ]
 LAST = [("secrets grep over every written file", secrets_grep)]
 
 
-def run_matrix(data_dir: Path, quick: bool = False, only: str | None = None) -> list[Outcome]:
+def run_matrix(data_dir: Path, quick: bool = False, only: str | list[str] | None = None) -> list[Outcome]:
+    """Run the scenarios (the quick ones only with `quick`; those whose name contains `only`, or one of
+    `only`'s strings) and return their outcomes, printing each row as it finishes."""
+    wanted = [only] if isinstance(only, str) else only
     campaign = Campaign(data_dir)
     outcomes = []
     try:
         for name, scenario in QUICK + ([] if quick else FULL) + LAST:
-            if only and only not in name:
+            if wanted and not any(w in name for w in wanted):
                 continue
             started = time.monotonic()
             try:

@@ -60,6 +60,23 @@ def _getter(column: str) -> Callable[[dict], Any]:
     return lambda record: resolve(record, parts)
 
 
+def present(record: Any, parts: tuple[str, ...]) -> bool:
+    """Whether a record carries the field at all: a key sent as null is present, and so is a nested field
+    whose parent object came as null. Only a key absent from the record is not."""
+    node, i = record, 0
+    while i < len(parts):
+        if not isinstance(node, dict):
+            return True
+        for j in range(len(parts), i, -1):
+            key = ".".join(parts[i:j])
+            if key in node:
+                node, i = node[key], j
+                break
+        else:
+            return False
+    return True
+
+
 def _kwargs(exp: Any) -> dict[str, Any]:
     return {k: v for k, v in exp.configuration.kwargs.items() if k not in ("batch_id", "result_format")
             and v is not None}
@@ -172,8 +189,18 @@ class StreamChecks:
         self.spec = spec
         self.record_level: list[tuple[str, Callable[[dict], Any]]] = []
         self.batch_level: list[tuple[Any, str, bool]] = []
+        # columns critical checks use (parts of compound keys aside: some are optional by design); a batch
+        # none of whose records carries one is schema drift, refused by name rather than passed on nulls
+        self.required: dict[str, list[tuple[str, ...]]] = {}
+        self.aliases = dict(spec.aliases)
         for exp in spec.build(settings):
             critical = "critical" in str(exp.severity).lower()
+            if critical:
+                for column in (getattr(exp, "column", None), getattr(exp, "column_A", None),
+                               getattr(exp, "column_B", None)):
+                    if column and column not in self.required:
+                        names = (column, *self.aliases.get(column, ()))
+                        self.required[column] = [tuple(name.split(".")) for name in names]
             mostly = exp.mostly if getattr(exp, "mostly", None) is not None else 1
             name = _describe(exp)
             if exp.expectation_type in RECORD_LEVEL and critical and mostly >= 1:
@@ -193,6 +220,8 @@ class BatchChecks:
 
     def __init__(self, checks: StreamChecks):
         self.checks = checks
+        self.seen = 0
+        self.unseen = dict(checks.required)  # required columns no record has carried yet
         self.accepted = 0
         self.rejected_by: dict[str, int] = {}
         self.tallies: list[_Tally] = []
@@ -205,6 +234,12 @@ class BatchChecks:
             self.tallies.append(tally)
 
     def check(self, record: dict) -> list[str]:
+        self.seen += 1
+        if self.unseen:
+            for column in [c for c, paths in self.unseen.items() if any(present(record, p) for p in paths)]:
+                del self.unseen[column]
+        if self.checks.aliases:
+            record = self._with_aliases(record)
         failed = [name for name, predicate in self.checks.record_level if predicate(record) is False]
         if failed:
             for name in failed:
@@ -227,8 +262,25 @@ class BatchChecks:
                         tally.keys.add(key)
         return []
 
+    def _with_aliases(self, record: dict) -> dict:
+        """The record as the checks see it: a column filled from the other names the vendor sends it under
+        (e.g. `login` for `user_login`). The landed record stays as sent."""
+        filled = None
+        for column, alternatives in self.checks.aliases.items():
+            if record.get(column) is None:
+                value = next((record.get(a) for a in alternatives if record.get(a) is not None), None)
+                if value is not None:
+                    filled = filled if filled is not None else dict(record)
+                    filled[column] = value
+        return record if filled is None else filled
+
     def finish(self) -> ValidationOutcome:
         critical, warnings = [], []
+        if self.seen:
+            critical += [
+                f"column '{column}' is missing from every one of the {self.seen} records (renamed or dropped by "
+                "the vendor?): its checks would pass on nothing, and staging relies on it" for column in self.unseen
+            ]
         for tally in self.tallies:
             message = self._verdict(tally)
             if message:

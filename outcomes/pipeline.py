@@ -438,7 +438,6 @@ def vouched_build(settings: Settings, build_id: str | None, step: str) -> dict[s
 def gate(settings: Settings, build_id: str | None = None) -> dict[str, Any]:
     from expectations.runner import run_gate
 
-    published = [model.relation for model in published_models(dbt_manifest_path(settings))]
     holder = {"step": "gate", "build_id": build_id, "started_at": datetime.now(UTC).isoformat()}
     with warehouse_lock(warehouse_lock_path(settings), holder):
         try:
@@ -446,6 +445,8 @@ def gate(settings: Settings, build_id: str | None = None) -> dict[str, Any]:
         except StepFailed as exc:
             record_step(settings, "gate", {"success": False, "build_id": build_id, "failures": [str(exc)]})
             raise
+        # the vouched build's manifest says which models are published (a refused build may have left none)
+        published = [model.relation for model in published_models(dbt_manifest_path(settings))]
         result = run_gate(
             str(settings.warehouse_path), settings.landing_root, str(settings.gx_root),
             {"min_group_size": settings.min_group_size, "max_landing_age_hours": settings.max_landing_age_hours,

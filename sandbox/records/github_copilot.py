@@ -31,6 +31,18 @@ IDES = {
 }
 
 
+# GitHub's adoption phases (0-3) by usage style; completions are not billed in AI credits, chat prompts
+# and CLI tokens are (a chat prompt ~0.8 credit, 10,000 CLI tokens ~1 credit at the sandbox's model mix).
+ADOPTION_PHASES = {"power": 3, "habitual": 2, "novice": 1}
+
+
+def ai_credits(chat_prompts: int, cli: Record | None) -> float:
+    tokens = 0
+    if cli:
+        tokens = cli["token_usage"]["output_tokens_sum"] + cli["token_usage"]["prompt_tokens_sum"]
+    return round(chat_prompts * 0.8 + tokens / 10_000, 2)
+
+
 def seats(company: Company) -> list[Record]:
     """Seat objects as GET /orgs/{org}/copilot/billing/seats lists them, oldest first (cached)."""
     return cached(company, "github_copilot:seats", lambda: _build_seats(company))
@@ -157,6 +169,14 @@ def _record(company: Company, p: Record, day: date, kind: int, rng: np.random.Ge
                             "avg_tokens_per_request": round((out_tok + prompt_tok) / requests, 1)},
             "last_known_cli_version": {"cli_version": "1.0.8", "sampled_at": sampled},
         }
+    # Fields GitHub added in 2026: both agent flags (the coding agent was renamed the cloud agent; files of
+    # the renaming period send both), the user's AI adoption phase and the AI credits the day consumed.
+    # They draw nothing from rng, so every other value of the company stays as it was.
+    rec["used_copilot_coding_agent"] = False
+    rec["used_copilot_cloud_agent"] = False
+    phase = ADOPTION_PHASES.get(p["style"], 0)
+    rec["ai_adoption_phase"] = {"phase_number": phase, "phase": f"Phase {phase}", "version": "v1"}
+    rec["ai_credits_used"] = ai_credits(totals["user_initiated_interaction_count"], rec.get("totals_by_cli"))
     rec["etl_id"] = "green" if day.toordinal() % 3 else "blue"
     rec["day_partition"] = day.isoformat()
     rec["entity_id_partition"] = int(sc.company.github_enterprise_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import time
 from datetime import date, timedelta
 from urllib.parse import urlencode
@@ -109,8 +110,16 @@ def routes(state: SandboxState) -> list[Route]:
         records = github_copilot.user_day_records(company, day)[part * per_file:(part + 1) * per_file]
         if org != org_name or not records:
             return _blob_error(404, "BlobNotFound", "The specified blob does not exist.")
-        body = b"\n".join(json_bytes(r) for r in records) + b"\n"
-        response = Response(body, media_type="application/x-ndjson")
+        if day.toordinal() % 2:
+            # GitHub also serves a report file as one pretty-printed object wrapping its records
+            wrapper = {"report_start_day": day.isoformat(), "report_end_day": day.isoformat(),
+                       "organization_id": records[0].get("organization_id"),
+                       "enterprise_id": records[0].get("enterprise_id"),
+                       "created_at": f"{day + timedelta(days=1)}T03:36:11.710Z", "day_totals": records}
+            response = Response(json.dumps(wrapper, indent=2).encode(), media_type="application/json")
+        else:
+            body = b"\n".join(json_bytes(r) for r in records) + b"\n"
+            response = Response(body, media_type="application/x-ndjson")
         return truncate(response) if fault and fault.kind == "malformed" else response
 
     async def seats(request: Request) -> Response:

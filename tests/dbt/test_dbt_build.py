@@ -187,3 +187,26 @@ def test_a_build_reads_only_the_batches_frozen_when_it_started(warehouse, build_
         assert one(con, "select count(*) from staging.stg_zendesk__tickets where ticket_id = 999999") == (0,)
     finally:
         con.close()
+
+
+def test_copilot_ai_credits_reach_the_cost_mart_beside_spend(warehouse):
+    # 19 Copilot user-days in March 2026 each report 0.5 AI credits (make_landing_fixture.copilot_day)
+    got = warehouse.execute("""
+        select ai_credits_used, ai_credits_list_value, currency from marts.mart_ai_cost
+        where tool = 'github_copilot' and level = 'company' and month_start = date '2026-03-01'""").fetchall()
+    assert len(got) == 1
+    credits, value, currency = got[0]
+    assert (credits, currency) == (19 * 0.5, "USD")
+    assert value == 0.1  # 9.5 credits x 0.01 USD = 0.095 USD, shown to the cent
+
+
+def test_schema_drift_names_the_fields_a_later_batch_no_longer_carries(warehouse):
+    # the second users_daily batch has one user-day without CLI use: GitHub omits totals_by_cli
+    got = warehouse.execute("""
+        select change, field_path from marts.mart_schema_drift
+        where source = 'github_copilot' and stream = 'users_daily' order by field_path""").fetchall()
+    cli = ["session_count", "request_count", "prompt_count", "token_usage", "token_usage.output_tokens_sum",
+           "token_usage.prompt_tokens_sum", "token_usage.avg_tokens_per_request", "last_known_cli_version",
+           "last_known_cli_version.cli_version", "last_known_cli_version.sampled_at"]
+    assert got == sorted([("removed", "totals_by_cli")] + [("removed", f"totals_by_cli.{f}") for f in cli],
+                         key=lambda r: r[1])

@@ -2,11 +2,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import re
 import time
 from datetime import timedelta
 from urllib.parse import parse_qs, urlparse
 
+import pytest
 import requests
 from sandbox_testlib import GITHUB_AUTH
 
@@ -53,23 +55,43 @@ def test_days_before_rollout_or_after_end_are_204(server: SandboxServer, company
         assert r.status_code == 204 and r.content == b""
 
 
-def test_busy_day_is_split_into_signed_ndjson_files(server: SandboxServer, company: Company) -> None:
-    day = company.rollout_date + timedelta(days=5)
+@pytest.mark.parametrize("offset", [5, 6])
+def test_busy_day_is_split_into_signed_files_ndjson_or_wrapped(server: SandboxServer, company: Company,
+                                                               offset: int) -> None:
+    # GitHub serves report files as NDJSON and as one pretty-printed object wrapping `day_totals`;
+    # the sandbox alternates by day (odd ordinals wrapped)
+    day = company.rollout_date + timedelta(days=offset)
     expected = copilot_records.user_day_records(company, day)
     r = _report(server, day)
     assert r.status_code == 200 and RATE_HEADERS <= set(r.headers)
     body = r.json()
     assert body["report_day"] == day.isoformat()
     assert len(body["download_links"]) == -(-len(expected) // 150)  # ceil(n / 150)
-    lines: list[str] = []
+    records: list[dict] = []
     for link in body["download_links"]:
         assert link.startswith(server.base_url + "/copilot-reports/") and "sig=" in link and "expires=" in link
         d = requests.get(link)
-        assert d.status_code == 200 and d.headers["content-type"].startswith("application/x-ndjson")
-        lines += d.text.splitlines()
-    assert len(lines) == len(expected)
-    for e, line in zip(expected, lines, strict=True):
-        assert f'"user_login":"{e["user_login"]}"' in line
+        assert d.status_code == 200
+        if day.toordinal() % 2:
+            assert d.headers["content-type"].startswith("application/json") and d.text.startswith("{\n  ")
+            wrapper = d.json()
+            assert wrapper["report_start_day"] == wrapper["report_end_day"] == day.isoformat()
+            records += wrapper["day_totals"]
+        else:
+            assert d.headers["content-type"].startswith("application/x-ndjson")
+            records += [json.loads(line) for line in d.text.splitlines()]
+    assert records == expected
+
+
+def test_user_days_carry_the_2026_fields(company: Company) -> None:
+    day = company.rollout_date + timedelta(days=5)
+    for record in copilot_records.user_day_records(company, day):
+        assert record["used_copilot_coding_agent"] is False and record["used_copilot_cloud_agent"] is False
+        assert record["ai_adoption_phase"]["version"] == "v1" and 0 <= record["ai_adoption_phase"]["phase_number"] <= 3
+        cli = record.get("totals_by_cli")
+        tokens = cli["token_usage"]["output_tokens_sum"] + cli["token_usage"]["prompt_tokens_sum"] if cli else 0
+        assert record["ai_credits_used"] == round(
+            sum(f["user_initiated_interaction_count"] for f in record["totals_by_feature"]) * 0.8 + tokens / 10_000, 2)
 
 
 def test_download_with_authorization_header_is_400(server: SandboxServer, company: Company) -> None:

@@ -1,0 +1,18 @@
+"""The quick part of the fault campaign (the whole matrix is `make faults`, documented in docs/faults.md)."""
+
+from __future__ import annotations
+
+from devenv.faults import QUICK, run_matrix
+
+FAST = ["vendor 401", "vendor hangs", "vendor empty page", "webhook", "secrets grep"]
+
+
+def test_quick_fault_scenarios_lose_nothing_and_refuse_clearly(tmp_path):
+    outcomes = run_matrix(tmp_path / "faults", quick=True, only=FAST)
+    names = {o.scenario for o in outcomes}
+    assert {n for n, _ in QUICK if any(f in n for f in FAST)} <= names and len(names) >= 10
+    failed = [(o.scenario, o.note) for o in outcomes if not o.passed]
+    assert failed == []
+    assert sum(o.lost or 0 for o in outcomes) == 0 and sum(o.duplicated or 0 for o in outcomes) == 0
+    refused = [o for o in outcomes if o.scenario.startswith("webhook") and o.scenario != "webhook replayed delivery"]
+    assert refused and all(o.clear_error and o.landed == 0 for o in refused)
