@@ -4,9 +4,11 @@ serves where it is told."""
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from datetime import date, timedelta
 
@@ -66,20 +68,20 @@ def _free_port() -> int:
 def test_devenv_sandbox_serves_on_the_port_it_is_given(tmp_path):
     port = _free_port()
     proc = subprocess.Popen([sys.executable, "-m", "devenv", "sandbox", "--port", str(port)], cwd=ROOT,
-                            env={**__import__("os").environ, "OUTCOMES_DATA_DIR": str(tmp_path)},
+                            env={**os.environ, "OUTCOMES_DATA_DIR": str(tmp_path), "PYTHONUNBUFFERED": "1"},
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
+    reader.start()
     try:
         deadline = time.monotonic() + 180
-        while True:
-            assert proc.poll() is None, proc.stdout.read()
-            try:
-                if requests.get(f"http://127.0.0.1:{port}/_sandbox/health", timeout=1).ok:
-                    break
-            except requests.RequestException:
-                pass
-            assert time.monotonic() < deadline, f"nothing answered on port {port}"
+        # it answers first, then prints the connections once the company is generated; the last line says so
+        while not any("Ctrl-C to stop" in line for line in lines):
+            assert proc.poll() is None, "".join(lines)
+            assert time.monotonic() < deadline, f"no connections printed for port {port}: {''.join(lines)}"
             time.sleep(0.5)
+        assert requests.get(f"http://127.0.0.1:{port}/_sandbox/health", timeout=5).ok
     finally:
         proc.terminate()
-        out, _ = proc.communicate(timeout=30)
-    assert f"http://127.0.0.1:{port}/graph/v1.0" in out  # the printed connections point at that port
+        proc.wait(timeout=30)
+    assert f"http://127.0.0.1:{port}/graph/v1.0" in "".join(lines)  # the printed connections point at that port

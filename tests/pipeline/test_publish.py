@@ -29,9 +29,11 @@ def _settings(tmp_path: Path) -> Settings:
                    published_path=data / "warehouse" / "analytics.duckdb", gx_root=data / "gx")
 
 
-def _warehouse(settings: Settings, tables: dict[str, str]) -> None:
+def _warehouse(settings: Settings, tables: dict[str, str], build_id: str = "b1") -> None:
+    """A warehouse as build `build_id` leaves it: its tables and the id the build signs it with."""
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(settings.warehouse_path)) as con:
+        con.execute(f"create table main.outcomes_build as select '{build_id}' as build_id")
         for relation, select in tables.items():
             schema = relation.split(".")[0]
             con.execute(f"create schema if not exists {schema}")

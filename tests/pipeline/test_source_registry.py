@@ -19,7 +19,7 @@ def test_every_stream_has_a_landing_suite_and_a_staging_model(source):
         assert stream.key in LANDING_SUITES, f"no landing suite for {stream.key} (expectations/suites_*.py)"
         model = ROOT / "dbt_project" / "models" / "staging" / source / f"stg_{source}__{stream.name}.sql"
         assert model.exists(), f"no staging model {model.relative_to(ROOT)}"
-        assert f"read_landing('{source}', '{stream.name}'" in model.read_text().replace('"', "'")
+        assert f"landing_records('{source}', '{stream.name}'" in model.read_text().replace('"', "'")
 
 
 def test_the_sandbox_wiring_has_a_connection_for_every_source_and_no_other():
