@@ -28,13 +28,11 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from connectors import landing_streams
 from connectors.landing import LandingZone
+from connectors.webhooks import webhook_streams
 from outcomes.pipeline import StepFailed, conn_id_for, dbt_vars, gate, ingest, publish, read_step, transform
 from outcomes.settings import PROJECT_ROOT, Settings
-
-WEBHOOK_STREAMS = (("github", "pull_request_events"), ("zendesk", "ticket_events"), ("jira", "issue_events"))
-PRIMARY_KEYS = {("zendesk", "users"): "id", ("zendesk", "tickets"): "id", ("github_copilot", "seats"): "assignee.id",
-                ("harvest", "time_entries"): "id", ("harvest", "users"): "id", ("jira", "issues"): "id"}
 
 
 @dataclass
@@ -50,11 +48,15 @@ class Outcome:
     note: str = ""
 
 
-def _key(record: dict, path: str):
-    value = record
-    for part in path.split("."):
-        value = (value or {}).get(part)
-    return value
+def _key(record: dict, primary_key: list[str]) -> tuple:
+    """The record's declared primary key (Stream.primary_key: dotted JSON paths), as a tuple of values."""
+    values = []
+    for path in primary_key:
+        value = record
+        for part in path.split("."):
+            value = (value or {}).get(part)
+        values.append(value)
+    return tuple(values)
 
 
 def _sha(path: Path) -> str | None:
@@ -96,10 +98,11 @@ class Campaign:
     # -- landing counts
     def keys(self, settings: Settings, source: str, stream: str) -> tuple[set, int]:
         """(distinct keys landed, rows of one batch sharing a key)."""
-        zone, path = LandingZone(settings.landing_root), PRIMARY_KEYS[(source, stream)]
+        zone = LandingZone(settings.landing_root)
+        primary_key = landing_streams()[f"{source}/{stream}"]["primary_key"]
         keys, duplicated = set(), 0
         for manifest in zone.manifests(source, stream):
-            batch = [_key(r, path) for r in zone.read_batch(manifest)]
+            batch = [_key(r, primary_key) for r in zone.read_batch(manifest)]
             duplicated += len(batch) - len(set(batch))
             keys |= set(batch)
         return keys, duplicated
@@ -469,7 +472,7 @@ def webhook(kind: str) -> Callable:
 
         codes = asyncio.run(send())
         zone = LandingZone(settings.landing_root)
-        landed = sum(m.record_count for source, stream in WEBHOOK_STREAMS for m in zone.manifests(source, stream))
+        landed = sum(m.record_count for source, stream in webhook_streams() for m in zone.manifests(source, stream))
         ok = codes[0] == expect_status and landed == deliveries
         if kind == "replayed":
             ok = ok and codes[1] in (200, 202)
