@@ -236,8 +236,8 @@ def freeze_landing(settings: Settings, build_id: str) -> dict[str, Any]:
         fh.flush()
         os.fsync(fh.fileno())
     _prune_snapshots(snapshot.parent, keep=snapshot)
-    return {"snapshot": snapshot, "batches": len(batches), "quarantined": quarantined,
-            "ignored_files": unmanifested}
+    return {"snapshot": snapshot, "batches": len(batches), "landed_through": landed_through(batches),
+            "quarantined": quarantined, "ignored_files": unmanifested}
 
 
 def snapshot_dir(settings: Settings) -> Path:
@@ -255,12 +255,11 @@ def warehouse_lock_path(settings: Settings) -> Path:
     return settings.data_dir / "dbt" / "warehouse.lock"
 
 
-def landed_through(snapshot: Path) -> dict[str, str]:
+def landed_through(batches: list[dict[str, str]]) -> dict[str, str]:
     """The newest batch of each stream a build read ("<source>/<stream>" -> batch id). Batch ids sort by
     extraction time, so a build that read a stream through batch B read every batch of it up to B."""
     newest: dict[str, str] = {}
-    for line in snapshot.read_text().splitlines():
-        batch = json.loads(line)
+    for batch in batches:
         key = f"{batch['source']}/{batch['stream']}"
         newest[key] = max(newest.get(key, ""), batch["batch_id"])
     return newest
@@ -337,7 +336,7 @@ def _build(settings: Settings, select: str | None, full_refresh: bool, build_id:
                    ignored_files=frozen["ignored_files"],
                    # a selective build may follow only a warehouse that a full build left whole
                    full_build_done=success and (select is None or bool(previous.get("full_build_done"))),
-                   landed_through=landed_through(frozen["snapshot"]))
+                   landed_through=frozen["landed_through"])
     if success:
         summary["schema_drift"] = latest_schema_drift(settings.warehouse_path)
     record_step(settings, "transform", summary)
