@@ -129,8 +129,10 @@ def sandbox_connections(server, company, start: date | None = None) -> dict[str,
 
 def sandbox_catalog(company) -> list[dict]:
     """The scenario's planted workflows, dated from its rollout (the sandbox window moves with the clock)."""
+    from sandbox.records.kpi_common import BASELINE_DAYS, COHORT_DAYS, POST_DAYS
+
     truth = company.truth
-    common = {"direction": "lower", "baseline_days": 84, "cohort_days": 28, "post_days": 84}
+    common = {"direction": "lower", "baseline_days": BASELINE_DAYS, "post_days": POST_DAYS}
     catalog = [
         {
             "workflow": "support_ticket_resolution",
@@ -139,6 +141,7 @@ def sandbox_catalog(company) -> list[dict]:
             "tools": ["github_copilot"],
             "kpi": "zendesk_resolution_hours",
             **common,
+            "cohort_days": COHORT_DAYS,
             "redesigned_on": truth["rollout_date"].isoformat(),
             "min_items": 5,
             "target_pct": -15,
@@ -154,6 +157,8 @@ def sandbox_catalog(company) -> list[dict]:
             "kpi": kpi_of_source[effect["source"]],
             "task": effect["task"],
             **common,
+            # the window the generator chose its adopters from: the mart's frozen cohort must use the same
+            "cohort_days": effect["cohort_days"],
             "redesigned_on": effect["redesigned_on"].isoformat(),
             # weekly time entries give fewer items per person than tickets or pull requests
             "min_items": 3 if effect["source"] == "harvest" else 5,

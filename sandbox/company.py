@@ -167,11 +167,13 @@ class Company:
 
     def _tools_truth(self) -> Record:
         sc = self.scenario
-        drift = sc.effects.drift_factor
         effects = {}
         for e in sc.kpi_effects:
             pop = self.effect_population(e)
             adopters = [p for p in pop if self.is_effect_adopter(p, e)]
+            # the adopters' own drift (their KPI's, times their team's): the effect on them, relative
+            drift = (float(np.mean([sc.effects.drift_for(e.source, p["team"]) for p in adopters])) if adopters
+                     else sc.effects.drift_for(e.source))
             effects[e.key] = {
                 "source": e.source, "task": e.task, "department": e.department, "team": e.team,
                 "tools": list(e.tools), "factor": e.factor, "cohort_days": e.cohort_days,
@@ -353,9 +355,12 @@ class Company:
             "support_effect_pct": round((eff.support_factor - 1) * 100, 6),
             "drift_factor": eff.drift_factor,
             "drift_pct": round((eff.drift_factor - 1) * 100, 6),
+            # per KPI source (team factors aside): what the control group of that source's workflows drifts by
+            "drift_by_kpi": {s: eff.drift_for(s) for s in ("zendesk", "github", "jira", "harvest")},
+            "drift_by_team": dict(eff.drift_by_team),
             # post/pre ratio of median resolution time a correct analysis should recover.
-            "expected_adopter_post_pre_ratio": eff.support_factor * eff.drift_factor,
-            "expected_control_post_pre_ratio": eff.drift_factor,
+            "expected_adopter_post_pre_ratio": eff.support_factor * eff.drift_for("zendesk"),
+            "expected_control_post_pre_ratio": eff.drift_for("zendesk"),
             "support_agents": len(support),
             "support_style_counts": style_counts,
             "style_counts_by_department": by_dept,

@@ -72,10 +72,19 @@ class DepartmentSpec:
 
 @dataclass(frozen=True)
 class EffectSpec:
+    """The Support effect and the drift. Drift is what happens to everyone's work from the rollout on: one
+    factor by default, replaced per KPI source (`drift_by_kpi`) and multiplied per team (`drift_by_team`),
+    because a company's support times and merge times do not drift together."""
     support_department: str
     adopter_styles: tuple[str, ...]
     support_factor: float
     drift_factor: float
+    drift_by_kpi: dict[str, float] = field(default_factory=dict)
+    drift_by_team: dict[str, float] = field(default_factory=dict)
+
+    def drift_for(self, source: str, team: str | None = None) -> float:
+        """Drift of work from KPI source `source` (zendesk, github, jira, harvest) done by `team`."""
+        return self.drift_by_kpi.get(source, self.drift_factor) * self.drift_by_team.get(team or "", 1.0)
 
 
 @dataclass(frozen=True)
@@ -126,7 +135,9 @@ class KpiEffectSpec:
 
 
 TOOL_NAMES = ("github_copilot", "m365_copilot", "openai", "claude_code")
-KPI_EFFECT_SOURCES = ("github", "jira", "harvest")
+# Sources whose generator plants a `kpi_effects` entry (Jira issues drift but carry no adopter effect).
+KPI_EFFECT_SOURCES = ("github", "harvest")
+KPI_SOURCES = ("zendesk", "github", "jira", "harvest")
 
 
 @dataclass(frozen=True)
@@ -328,8 +339,32 @@ class _SupportEffectFile(_FileModel):
         return value
 
 
+DriftFactor = Annotated[float, Field(ge=0.1, le=10.0)]
+
+
 class _DriftFile(_FileModel):
-    factor: float = Field(ge=0.1, le=10.0)
+    factor: DriftFactor
+    # per KPI source: replaces `factor` for that source's work items
+    kpis: dict[str, DriftFactor] = Field(default_factory=dict)
+    # per team: multiplies the KPI's drift for that team's work items
+    teams: dict[str, DriftFactor] = Field(default_factory=dict)
+
+    @field_validator("kpis")
+    @classmethod
+    def _known_kpi_sources(cls, value: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(value) - set(KPI_SOURCES))
+        if unknown:
+            raise PydanticCustomError("scenario", f"unknown KPI source {unknown[0]!r}; known: {list(KPI_SOURCES)}")
+        return value
+
+    @field_validator("teams")
+    @classmethod
+    def _known_teams(cls, value: dict[str, float], info: ValidationInfo) -> dict[str, float]:
+        teams = _declared(info, "teams")
+        unknown = [t for t in value if teams is not None and t not in teams]
+        if unknown:
+            raise PydanticCustomError("scenario", f"unknown team {unknown[0]!r}")
+        return value
 
 
 class _EffectsFile(_FileModel):
@@ -407,6 +442,11 @@ class _KpiEffectFile(_FileModel):
     @field_validator("source")
     @classmethod
     def _known_source(cls, value: str) -> str:
+        if value == "jira":
+            # refused rather than accepted and silently not planted
+            raise PydanticCustomError(
+                "scenario", "the sandbox's Jira generator plants no adopter effect (only drift); "
+                f"a kpi effect's source must be one of {list(KPI_EFFECT_SOURCES)}")
         if value not in KPI_EFFECT_SOURCES:
             raise PydanticCustomError("scenario", f"unknown source {value!r}; known: {list(KPI_EFFECT_SOURCES)}")
         return value
@@ -504,7 +544,8 @@ class _ScenarioFile(_FileModel):
                 for d in self.departments),
             effects=EffectSpec(support_department=e.support_resolution.department,
                                adopter_styles=tuple(e.support_resolution.styles),
-                               support_factor=e.support_resolution.factor, drift_factor=e.drift.factor),
+                               support_factor=e.support_resolution.factor, drift_factor=e.drift.factor,
+                               drift_by_kpi=dict(e.drift.kpis), drift_by_team=dict(e.drift.teams)),
             tickets=TicketSpec(**self.tickets.model_dump()),
             vendors=VendorSettings(
                 zendesk_per_page=v.zendesk.per_page,

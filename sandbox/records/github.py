@@ -180,7 +180,7 @@ def _build(company: Company) -> PullRequestData:
         own = team_repos[p["team"]]
         for n_, j in enumerate(day_idx):
             day = workdays[int(j)]
-            m = drift_multiplier(company, day)
+            m = drift_multiplier(company, day, SOURCE, p["team"])
             for e in github_effects:
                 if p["person_id"] in e.adopters and day >= e.redesign_date:
                     m *= e.effect.factor
@@ -195,7 +195,7 @@ def _build(company: Company) -> PullRequestData:
             login, uid = pool[int(rng.integers(0, len(pool)))]
             created = start_ts + int(rng.integers(0, company.days * DAY))
             hours = float(np.exp(rng.normal(np.log(median), sigma))) * drift_multiplier(
-                company, datetime.fromtimestamp(created, UTC).date())
+                company, datetime.fromtimestamp(created, UTC).date(), SOURCE)
             repo = active_repos[int(rng.integers(0, len(active_repos)))]
             drafts.append((created, max(0.05, hours), _user(login, uid, "Bot" if "[bot]" in login else "User"),
                            None, repo, None))
@@ -306,7 +306,8 @@ def _truth(company: Company, data: PullRequestData, effects: list[EffectModel]) 
         out["effects"][e.effect.key] = {
             "population": len(e.population), "adopters": len(e.adopters),
             "control": len(e.population) - len(e.adopters),
-            "observed": person_level_did(items, e.adopters, e.population, e.redesign_date, company.end_date, 5),
+            "observed": person_level_did(items, e.adopters, e.population, e.redesign_date, company.end_date, 5,
+                                         e.effect.cohort_days),
         }
     return out
 

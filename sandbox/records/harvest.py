@@ -179,13 +179,13 @@ def _build(company: Company) -> HarvestData:
                 day_idx = np.repeat(np.arange(n_days), n)
                 noise = np.exp(rng.normal(np.log(k.kpi_task_median_hours), k.kpi_task_sigma, size=len(day_idx)))
                 mult = np.array([e.multiplier(p["person_id"], workdays[int(j)]) if p["person_id"] in e.population
-                                 else drift_multiplier(company, workdays[int(j)]) for j in day_idx])
+                                 else drift_multiplier(company, workdays[int(j)], SOURCE, p["team"]) for j in day_idx])
                 add(day_idx, np.round(noise * speed * mult, 2).clip(0.01), tasks[e.effect.task], dept,
                     refs[p["person_id"]], p["person_id"], f"{e.effect.task} for {p['team']}")
         n = rng.poisson(k.other_entries_per_workday, size=n_days)
         day_idx = np.repeat(np.arange(n_days), n)
         hours = np.exp(rng.normal(np.log(1.5), 0.6, size=len(day_idx))) * np.array(
-            [drift_multiplier(company, workdays[int(j)]) for j in day_idx])
+            [drift_multiplier(company, workdays[int(j)], SOURCE, p["team"]) for j in day_idx])
         others = OTHER_TASKS.get(dept, DEFAULT_OTHER_TASKS)
         picks = rng.integers(0, len(others), size=len(day_idx))
         for t in range(len(others)):
@@ -294,6 +294,7 @@ def _truth(company: Company, data: HarvestData, effects: list[EffectModel]) -> R
             "control": len(e.population) - len(e.adopters),
             "adopters_mean_minutes_before": round(60 * float(np.mean(before)), 2) if before else None,
             "adopters_mean_minutes_after": round(60 * float(np.mean(after)), 2) if after else None,
-            "observed": person_level_did(items, e.adopters, e.population, e.redesign_date, company.end_date, 3),
+            "observed": person_level_did(items, e.adopters, e.population, e.redesign_date, company.end_date, 3,
+                                         e.effect.cohort_days),
         }
     return out

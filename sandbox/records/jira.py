@@ -241,7 +241,7 @@ def _build(company: Company) -> JiraData:
                 started = day_start(day) + int(rng.integers(int(8.5 * 3_600), 17 * 3_600))
                 wait = float(np.exp(rng.normal(np.log(max(k.wait_median_hours, 0.1)), 1.0))) * 3_600
                 cycle = float(np.exp(rng.normal(np.log(k.cycle_median_hours), k.cycle_sigma)))
-                cycle *= float(speed[i]) * drift_multiplier(company, day) * 3_600
+                cycle *= float(speed[i]) * drift_multiplier(company, day, SOURCE, p["team"]) * 3_600
                 created = max(start_ts - 60 * DAY, started - int(wait))
                 plans.append((created, p, project, started, max(1_800, int(cycle))))
         n_backlog = int(rng.poisson(k.never_started_share * counts[i].sum() / max(1e-9, 1 - k.never_started_share)))
@@ -393,5 +393,5 @@ def _truth(company: Company, data: JiraData) -> Record:
         "cycle_time_mean_hours_baseline": round(pre, 3),
         "cycle_time_mean_hours_post_rollout": round(post, 3),
         "cycle_time_post_pre_ratio": round(post / pre, 4) if cycle_pre and cycle_post else None,
-        "expected_post_pre_ratio": company.scenario.effects.drift_factor,
+        "expected_post_pre_ratio": company.scenario.effects.drift_for(SOURCE),
     }

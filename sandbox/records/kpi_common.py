@@ -1,8 +1,9 @@
 """Shared pieces of the KPI record generators (Jira, GitHub pull requests, Harvest).
 
 - validation of a source's knobs in `scenario.sources[<source>]`, with every problem in one error;
-- the planted-effect multiplier: work started on/after the rollout takes `drift` x as long for everyone,
-  and on/after the effect's redesign date `factor` x as long for its adopters;
+- the planted-effect multiplier: work started on/after the rollout takes `drift` x as long for everyone
+  (the drift of the KPI's source and the person's team, EffectSpec.drift_for), and on/after the effect's
+  redesign date `factor` x as long for its adopters;
 - a person-level difference-in-differences over generated items, as the outcome mart computes it, so the
   truth records what the generated data itself lets a pipeline recover.
 """
@@ -21,7 +22,8 @@ from sandbox.scenario import KpiEffectSpec, ScenarioError
 
 T = TypeVar("T")
 
-# The outcome mart's windows (devenv/sandbox_env.py catalog): baseline before T0, a cohort window, then post.
+# The outcome mart's windows (devenv/sandbox_env.py catalog): baseline before T0, a cohort window (each
+# effect's own `cohort_days`; this one for the Support workflow), then post.
 BASELINE_DAYS, COHORT_DAYS, POST_DAYS = 84, 28, 84
 
 
@@ -77,29 +79,33 @@ class EffectModel:
     adopters: frozenset[str]
     redesign_date: date
     rollout_date: date
-    drift: float
+    drift: float  # the KPI source's drift
+    person_drift: dict[str, float]  # person_id -> drift of the person's team, for the population
 
     @classmethod
     def of(cls, company: Any, effect: KpiEffectSpec) -> EffectModel:
         pop = company.effect_population(effect)
+        effects = company.scenario.effects
         return cls(
             effect=effect,
             population=frozenset(p["person_id"] for p in pop),
             adopters=frozenset(p["person_id"] for p in pop if company.is_effect_adopter(p, effect)),
             redesign_date=company.effect_redesign_date(effect),
             rollout_date=company.rollout_date,
-            drift=company.scenario.effects.drift_factor,
+            drift=effects.drift_for(effect.source),
+            person_drift={p["person_id"]: effects.drift_for(effect.source, p["team"]) for p in pop},
         )
 
     def multiplier(self, person_id: str, started_on: date) -> float:
-        m = self.drift if started_on >= self.rollout_date else 1.0
+        m = self.person_drift.get(person_id, self.drift) if started_on >= self.rollout_date else 1.0
         if person_id in self.adopters and started_on >= self.redesign_date:
             m *= self.effect.factor
         return m
 
 
-def drift_multiplier(company: Any, started_on: date) -> float:
-    return company.scenario.effects.drift_factor if started_on >= company.rollout_date else 1.0
+def drift_multiplier(company: Any, started_on: date, source: str, team: str | None = None) -> float:
+    """Everyone's drift for work of KPI source `source` by `team` started on `started_on`."""
+    return company.scenario.effects.drift_for(source, team) if started_on >= company.rollout_date else 1.0
 
 
 def iso_z(ts: float) -> str:
@@ -118,14 +124,14 @@ def workday_dates(company: Any) -> list[date]:
 
 def person_level_did(items: Iterable[tuple[str, date, float]], adopters: set[str] | frozenset[str],
                      population: set[str] | frozenset[str], t0: date, end_date: date,
-                     min_items: int) -> dict[str, Any]:
+                     min_items: int, cohort_days: int = COHORT_DAYS) -> dict[str, Any]:
     """Difference-in-differences of person means, relative to the adopters' baseline (mart definition v1).
 
-    items: (person_id, item_date, value). Baseline [t0 - 84, t0), post [t0 + 28, t0 + 112) clipped to
-    end_date; a person counts when they have >= min_items in both windows.
+    items: (person_id, item_date, value). Baseline [t0 - 84, t0), post [t0 + cohort_days, t0 + cohort_days
+    + 84) clipped to end_date; a person counts when they have >= min_items in both windows.
     """
-    base_start, post_start = t0 - timedelta(days=BASELINE_DAYS), t0 + timedelta(days=COHORT_DAYS)
-    post_end = min(t0 + timedelta(days=COHORT_DAYS + POST_DAYS), end_date + timedelta(days=1))
+    base_start, post_start = t0 - timedelta(days=BASELINE_DAYS), t0 + timedelta(days=cohort_days)
+    post_end = min(t0 + timedelta(days=cohort_days + POST_DAYS), end_date + timedelta(days=1))
     pre: dict[str, list[float]] = {}
     post: dict[str, list[float]] = {}
     for person, day, value in items:
@@ -152,4 +158,4 @@ def person_level_did(items: Iterable[tuple[str, date, float]], adopters: set[str
     return {"adopters_n": a["n"], "control_n": c["n"], "adopters_pre_mean": round(a["pre_mean"], 4),
             "adopters_post_mean": round(a["post_mean"], 4), "control_pre_mean": round(c["pre_mean"], 4),
             "control_post_mean": round(c["post_mean"], 4), "effect_pct": round(float(effect), 3),
-            "post_end_excl": post_end}
+            "post_start": post_start, "post_end_excl": post_end}

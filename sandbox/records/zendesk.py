@@ -126,7 +126,8 @@ def _build_tickets(company: Company, rng: np.random.Generator, group_ids: dict[s
     speed = np.exp(rng.normal(0.0, ts.agent_speed_sigma, size=n_agents))
     adopter_agent = np.array([p["style"] in sc.effects.adopter_styles for p in agents])
     post = day_of >= sc.rollout_day
-    factor = np.where(post, sc.effects.drift_factor, 1.0) * np.where(
+    agent_drift = np.array([sc.effects.drift_for("zendesk", p["team"]) for p in agents])
+    factor = np.where(post, agent_drift[agent_of], 1.0) * np.where(
         post & adopter_agent[agent_of], sc.effects.support_factor, 1.0)
     base_hours = np.exp(rng.normal(np.log(ts.resolution_median_hours), ts.resolution_sigma, size=n))
     full_min = np.maximum(5, np.round(base_hours * 60 * speed[agent_of] * factor)).astype(np.int64)
