@@ -159,6 +159,20 @@ def triggering_build_id(triggering_asset_events) -> str | None:
     return None
 
 
+def publish_connection_url() -> str | None:
+    """The PostgreSQL publication from the Airflow connection `outcomes_publish`, if one is defined
+    (OUTCOMES_PUBLISH_URL, when set, is used instead)."""
+    from airflow.sdk.exceptions import AirflowNotFoundException
+
+    from outcomes.publish_postgres import PUBLISH_CONN_ID, url_from_connection
+
+    try:
+        conn = BaseHook.get_connection(PUBLISH_CONN_ID)
+    except AirflowNotFoundException:  # not defined: analytics.duckdb only
+        return None
+    return url_from_connection(conn)
+
+
 def build_publish_dag():
     @dag(
         dag_id="publish",
@@ -168,7 +182,8 @@ def build_publish_dag():
         max_active_runs=1,
         tags=["publish", "quality"],
         doc_md="Great Expectations gate over the fresh warehouse, then an atomic publish of the marts to "
-        "`analytics.duckdb`. A failed critical check stops here and the last good file stays. Both check that "
+        "`analytics.duckdb` (and to PostgreSQL schema `analytics` when `OUTCOMES_PUBLISH_URL` or the connection "
+        "`outcomes_publish` is set). A failed critical check stops here and the last good file stays. Both check that "
         "the warehouse holds the build named in the triggering warehouse event (`extra.build_id`).",
         is_paused_upon_creation=False,
     )
@@ -183,7 +198,8 @@ def build_publish_dag():
         def publish_marts(triggering_asset_events=None) -> dict:
             from outcomes.pipeline import publish as run_publish
 
-            return run_publish(_settings(), build_id=triggering_build_id(triggering_asset_events))
+            return run_publish(_settings(), build_id=triggering_build_id(triggering_asset_events),
+                               publish_url=publish_connection_url())
 
         quality_gate() >> publish_marts()
 

@@ -478,8 +478,16 @@ def dbt_manifest_path(settings: Settings) -> Path:
     return settings.data_dir / "dbt" / "target" / "manifest.json"
 
 
-def publish(settings: Settings, build_id: str | None = None) -> dict[str, Any]:
-    """Copy the marts into a new file and rename it over analytics.duckdb (readers never see half a file)."""
+def publish(settings: Settings, build_id: str | None = None, publish_url: str | None = None) -> dict[str, Any]:
+    """Copy the marts into a new file and rename it over analytics.duckdb (readers never see half a file),
+    then, when a PostgreSQL publication is configured (`publish_url`, else `OUTCOMES_PUBLISH_URL`), the same
+    tables into its schema `analytics`, swapped in atomically (outcomes/publish_postgres.py)."""
+    from outcomes.publish_postgres import PostgresPublishError, postgres_target, publish_to_postgres
+
+    try:
+        target = postgres_target(publish_url or settings.publish_url, settings.publish_reader_role)
+    except PostgresPublishError as exc:
+        raise StepFailed(f"publish: {exc}") from None
     holder = {"step": "publish", "build_id": build_id, "started_at": datetime.now(UTC).isoformat()}
     with warehouse_lock(warehouse_lock_path(settings), holder):
         build = vouched_build(settings, build_id, "publish")
@@ -488,8 +496,14 @@ def publish(settings: Settings, build_id: str | None = None) -> dict[str, Any]:
             raise StepFailed(f"build {build['build_id']} has not passed the quality gate (the last gate result is "
                              f"for build {gate_result.get('build_id')}, success={gate_result.get('success')}); "
                              "refusing to publish (the last published file stays)")
-        summary = _copy_marts(settings, build)
-    summary["build_id"] = build["build_id"]
+        summary = _copy_marts(settings, build, gate_result)
+        summary["build_id"] = build["build_id"]
+        if target is not None:
+            try:
+                summary["postgres"] = publish_to_postgres(settings.published_path, target)
+            except PostgresPublishError as exc:
+                record_step(settings, "publish", {**summary, "success": False, "failures": [str(exc)]})
+                raise StepFailed(f"{settings.published_path} is published, but {exc}") from None
     record_step(settings, "publish", summary)
     return summary
 
@@ -518,7 +532,7 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def _copy_marts(settings: Settings, build: dict[str, Any]) -> dict[str, Any]:
+def _copy_marts(settings: Settings, build: dict[str, Any], gate_result: dict[str, Any]) -> dict[str, Any]:
     import duckdb
 
     models = published_models(dbt_manifest_path(settings))
@@ -545,9 +559,12 @@ def _copy_marts(settings: Settings, build: dict[str, Any]) -> dict[str, Any]:
             con.execute(f'create table pub.main."{model.relation}" as '
                         f'select * from wh."{model.schema}"."{model.relation}"')
             rows[model.relation] = con.execute(f'select count(*) from pub.main."{model.relation}"').fetchall()[0][0]
+        # what a BI reader needs to judge the data: when, how much, how fresh, and what the gate found
+        gate_summary = {k: gate_result.get(k) for k in ("checks_passed", "checks_failed", "warnings")}
         con.execute("create table pub.main._publication as select ? as published_at, ? as tables, "
-                    "? as landed_through",
-                    [datetime.now(UTC).isoformat(), json.dumps(rows), json.dumps(build.get("landed_through") or {})])
+                    "? as landed_through, ? as build_id, ? as gate",
+                    [datetime.now(UTC).isoformat(), json.dumps(rows), json.dumps(build.get("landed_through") or {}),
+                     build["build_id"], json.dumps(gate_summary)])
         con.execute("detach pub")
         con.execute("detach wh")
     finally:

@@ -38,6 +38,11 @@ def print_run_summary(settings: Settings, seconds: float) -> None:
     if p:
         tables = ", ".join(f"{k} ({v})" for k, v in p["tables"].items())
         print(f"  published: {tables}\n  warehouse for BI (read-only): {p['published_path']}")
+        if p.get("postgres"):
+            pg = p["postgres"]
+            print(f"  also published to {pg['url']}, schema {pg['schema']} (read-only role {pg['reader_role']})")
+        for f in p.get("failures", []):
+            print(f"    FAILED {f}")
     print(f"  total {seconds:.1f}s")
     if settings.published_path.exists():
         print()

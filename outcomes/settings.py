@@ -42,6 +42,10 @@ class Settings:
     full_reload_weekday: int = 6
     max_batch_records: int = 100_000
     max_rejected_share: float = 0.05
+    # besides analytics.duckdb, publish the same tables to this PostgreSQL database (schema `analytics`)
+    publish_url: str | None = None
+    # the role BI logins are granted: USAGE and SELECT on the published schema, nothing else
+    publish_reader_role: str = "analytics_reader"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -74,6 +78,8 @@ class Settings:
             max_batch_records=int(env("OUTCOMES_MAX_BATCH_RECORDS", "100000")),
             # a batch whose share of rejected records passes this is refused whole
             max_rejected_share=float(env("OUTCOMES_MAX_REJECTED_SHARE", "0.05")),
+            publish_url=env("OUTCOMES_PUBLISH_URL") or None,
+            publish_reader_role=env("OUTCOMES_PUBLISH_READER_ROLE", "analytics_reader"),
         )
 
     @property
@@ -105,8 +111,13 @@ class Settings:
                 "OUTCOMES_PUBLISH_WITH_QUARANTINED": "1" if self.publish_with_quarantined else "0",
                 "OUTCOMES_MAX_BATCH_RECORDS": str(self.max_batch_records),
                 "OUTCOMES_MAX_REJECTED_SHARE": str(self.max_rejected_share),
+                "OUTCOMES_PUBLISH_READER_ROLE": self.publish_reader_role,
             }
         )
+        if self.publish_url:
+            os.environ["OUTCOMES_PUBLISH_URL"] = self.publish_url
+        else:
+            os.environ.pop("OUTCOMES_PUBLISH_URL", None)
         if self.extra_identity_overrides is not None:
             os.environ["OUTCOMES_EXTRA_IDENTITY_OVERRIDES"] = str(self.extra_identity_overrides)
         else:

@@ -48,7 +48,8 @@ def _manifest(settings: Settings, nodes: list[dict]) -> None:
 
 def _passed_gate(settings: Settings) -> None:
     record_step(settings, "transform", {"success": True, "build_id": "b1", "landed_through": LANDED_THROUGH})
-    record_step(settings, "gate", {"success": True, "build_id": "b1"})
+    record_step(settings, "gate", {"success": True, "build_id": "b1", "checks_passed": 41, "checks_failed": 0,
+                                   "warnings": ["marts: mart_ai_cost has no spend for 2026-05-31"]})
 
 
 @pytest.fixture
@@ -82,9 +83,13 @@ def test_publish_copies_the_flagged_models_and_only_those(built):
     tables = _published_tables(built)
     assert set(tables) == {"mart_teams_weekly", "team_summary", "_publication"}
     assert tables["mart_teams_weekly"] == [("Support", 12)]
-    [(_, counts, landed)] = tables["_publication"]
+    [(_, counts, landed, build_id, gate_found)] = tables["_publication"]
     assert json.loads(counts) == {"mart_teams_weekly": 1, "team_summary": 1}
     assert json.loads(landed) == LANDED_THROUGH  # how fresh the published data is, per stream
+    assert build_id == "b1"
+    # what the gate found travels with the data, for the BI tools' data-health page
+    assert json.loads(gate_found) == {"checks_passed": 41, "checks_failed": 0,
+                                      "warnings": ["marts: mart_ai_cost has no spend for 2026-05-31"]}
 
 
 def test_a_flagged_model_missing_from_the_warehouse_is_refused_and_the_last_file_stays(built):
