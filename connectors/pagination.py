@@ -13,6 +13,32 @@ from connectors.http import VendorHttpClient
 MAX_PAGES = 100_000
 
 
+class _RepeatGuard:
+    """Remembers every request of one paging run. A vendor that hands back a next link, cursor or token
+    it already sent is repeating pages: following it would land the same records twice, or loop until
+    MAX_PAGES. Stop at once and say so; the caller's batch is then discarded whole."""
+
+    def __init__(self, client: VendorHttpClient, path: str):
+        self.client, self.path, self.seen = client, path, set()
+
+    def check(self, url: str, query: Mapping[str, Any]) -> None:
+        key = (url, tuple(sorted((str(k), str(v)) for k, v in query.items())))
+        if key in self.seen:
+            shown = self.client._endpoint(url) + ("?" + "&".join(f"{k}={v}" for k, v in key[1]) if key[1] else "")
+            raise MalformedResponseError(
+                f"{self.client.vendor} is repeating pages at {self.path}: it sent a next page it had already sent "
+                f"({shown[:200]}) after {len(self.seen)} page(s); following it would land records twice or never "
+                "end. Nothing from this run was landed and the cursor did not move; rerun, and report it to the "
+                "vendor if it persists."
+            )
+        self.seen.add(key)
+        self.last = key
+
+    def forget_last(self) -> None:
+        """The last request may be sent again (it gave an empty page that keeps the cursor in place)."""
+        self.seen.discard(self.last)
+
+
 def _records(client: VendorHttpClient, body: Any, key: str, url: str) -> list[dict]:
     if not isinstance(body, dict) or not isinstance(body.get(key), list):
         shape = sorted(body)[:10] if isinstance(body, dict) else type(body).__name__
@@ -27,7 +53,9 @@ def link_header_pages(
 ) -> Iterator[list[dict]]:
     """GitHub style: `Link: <...>; rel="next"`; no next link means the last page."""
     url, query = client.url(path), dict(params or {})
+    guard = _RepeatGuard(client, path)
     for _ in range(MAX_PAGES):
+        guard.check(url, query)
         response = client.request("GET", url, params=query)
         body = client.parse_json(response)
         if records_key is None:
@@ -46,7 +74,9 @@ def link_header_pages(
 def odata_pages(client: VendorHttpClient, path: str, params: Mapping[str, Any] | None) -> Iterator[list[dict]]:
     """Microsoft Graph: follow `@odata.nextLink` until it is absent."""
     url, query = client.url(path), dict(params or {})
+    guard = _RepeatGuard(client, path)
     for _ in range(MAX_PAGES):
+        guard.check(url, query)
         body = client.get_json(url, params=query)
         yield _records(client, body, "value", url)
         nxt = body.get("@odata.nextLink")
@@ -65,9 +95,13 @@ def zendesk_cursor_pages(
     end the stream. Yields (records, after_cursor); the last after_cursor is the state for the next run.
     """
     url, query = client.url(path), dict(params)
+    guard = _RepeatGuard(client, path)
     for _ in range(MAX_PAGES):
+        guard.check(url, query)
         body = client.get_json(url, params=query)
         records = _records(client, body, records_key, url)
+        if not records:
+            guard.forget_last()  # an empty page may point back at itself: nothing can land twice
         if "end_of_stream" not in body:
             raise MalformedResponseError(f"{client.vendor} page at {url} lacks 'end_of_stream'.")
         cursor = body.get("after_cursor")
@@ -86,7 +120,9 @@ def links_next_pages(
 ) -> Iterator[list[dict]]:
     """Cursor pagination with `links.next` (Zendesk lists, Harvest): follow it while it is set."""
     url, query = client.url(path), dict(params or {})
+    guard = _RepeatGuard(client, path)
     for _ in range(MAX_PAGES):
+        guard.check(url, query)
         body = client.get_json(url, params=query)
         yield _records(client, body, records_key, url)
         links = body.get("links") or {}
@@ -192,7 +228,9 @@ def has_more_pages(
     """OpenAI and Anthropic admin reports: `has_more` with an opaque `next_page`, sent back as `page`."""
     url, base = client.url(path), dict(params or {})
     query = dict(base)
+    guard = _RepeatGuard(client, path)
     for _ in range(MAX_PAGES):
+        guard.check(url, query)
         body = client.get_json(url, params=query)
         yield _records(client, body, records_key, url)
         if not body.get("has_more"):
@@ -219,7 +257,9 @@ def next_page_token_pages(
     Sequential only: there is no total and no random access; a token is bound to its query.
     """
     url, query = client.url(path), dict(params)
+    guard = _RepeatGuard(client, path)
     for _ in range(MAX_PAGES):
+        guard.check(url, query)
         body = client.get_json(url, params=query)
         yield _records(client, body, records_key, url)
         token = body.get("nextPageToken")

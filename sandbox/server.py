@@ -31,7 +31,7 @@ from sandbox.company import Company, generate_company
 from sandbox.identity import identity_overrides
 from sandbox.scenario import load_scenario
 from sandbox.vendors import vendor_modules
-from sandbox.vendors.common import RequestLogMiddleware, SandboxState
+from sandbox.vendors.common import RequestLogMiddleware, ResponseFaultMiddleware, SandboxState
 from sandbox.vendors.faults import Fault, FaultError
 
 
@@ -47,7 +47,7 @@ def _control_routes(state: SandboxState) -> list[Route]:
             return JSONResponse({"faults": state.faults.list()})
         try:
             payload = await request.json()
-            fault = Fault(**{k: v for k, v in payload.items() if k != "fired"})
+            fault = Fault(**{k: v for k, v in payload.items() if k not in ("fired", "passed")})
         except (ValueError, TypeError, FaultError) as exc:
             return JSONResponse({"error": f"invalid fault: {exc}"}, status_code=400)
         state.faults.add(fault)
@@ -97,7 +97,9 @@ def build_app(state: SandboxState) -> Starlette:
     routes = _control_routes(state)
     for vendor in vendor_modules():
         routes += vendor.routes(state)
-    return Starlette(routes=routes, middleware=[Middleware(RequestLogMiddleware, state=state)])
+    # the request log sees the status a response fault produced
+    return Starlette(routes=routes, middleware=[Middleware(RequestLogMiddleware, state=state),
+                                                Middleware(ResponseFaultMiddleware, state=state)])
 
 
 class SandboxServer:
@@ -198,10 +200,12 @@ class SandboxServer:
 
     # -- faults, clock, request log
     def add_fault(self, vendor: str, kind: str, path_contains: str = "", times: int = 1,
-                  status: int | None = None, retry_after: int | None = None, body: Any = None) -> Fault:
+                  status: int | None = None, retry_after: int | None = None, body: Any = None, after: int = 0,
+                  field: str | None = None, rename_to: str | None = None, value: Any = None) -> Fault:
         """Arm a fault; see sandbox.vendors.faults for vendors and kinds. Raises FaultError if invalid."""
         return self.state.faults.add(Fault(vendor=vendor, kind=kind, path_contains=path_contains, times=times,
-                                           status=status, retry_after=retry_after, body=body))
+                                           status=status, retry_after=retry_after, body=body, after=after,
+                                           field=field, rename_to=rename_to, value=value))
 
     def clear_faults(self) -> None:
         self.state.faults.clear()

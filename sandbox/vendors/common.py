@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sandbox.company import Company
-from sandbox.vendors.faults import Fault, FaultRegistry
+from sandbox.vendors.faults import RESPONSE_KINDS, Fault, FaultRegistry
 
 # Query parameters whose values must never reach the request log.
 SECRET_PARAMS = {"sig", "client_secret", "access_token", "token", "api_token"}
@@ -144,3 +144,100 @@ def respond_body(body: Any, status: int, headers: dict[str, str], media_type: st
 
 def json_bytes(obj: Any) -> bytes:
     return json.dumps(obj, separators=(",", ":")).encode()
+
+
+HTML_PAGE = ("<!DOCTYPE html>\n<html><head><title>{status} {reason}</title></head><body><center><h1>{status} {reason}"
+             "</h1></center><hr><center>nginx</center></body></html>\n")
+_REASONS = {200: "OK", 502: "Bad Gateway", 503: "Service Temporarily Unavailable", 504: "Gateway Time-out"}
+
+
+def _walk(value: Any, visit) -> Any:
+    if isinstance(value, dict):
+        return visit({k: _walk(v, visit) for k, v in value.items()})
+    if isinstance(value, list):
+        return [_walk(v, visit) for v in value]
+    return value
+
+
+def _top_lists(body: Any, change) -> Any:
+    """Apply `change` to the body's records: the lists at its top level (a bare array, or an object's lists)."""
+    if isinstance(body, list):
+        return change(body)
+    if isinstance(body, dict):
+        return {k: change(v) if isinstance(v, list) else v for k, v in body.items()}
+    return body
+
+
+def apply_response_fault(fault: Fault, body: Any) -> Any:
+    """The body after a field-level fault (drop_field, rename_field, add_field, withhold)."""
+    name = fault.field
+    if fault.kind == "drop_field":
+        return _walk(body, lambda d: {k: v for k, v in d.items() if k != name})
+    if fault.kind == "rename_field":
+        return _walk(body, lambda d: {(fault.rename_to if k == name else k): v for k, v in d.items()})
+    if fault.kind == "add_field":
+        return _top_lists(body, lambda rows: [{**r, name: fault.value} if isinstance(r, dict) else r for r in rows])
+    if fault.kind == "withhold":
+        return _top_lists(body, lambda rows: [r for r in rows if not (isinstance(r, dict)
+                                                                       and str(r.get(name)) == str(fault.value))])
+    return body
+
+
+class ResponseFaultMiddleware:
+    """Applies the response-level faults (faults.RESPONSE_KINDS) to any vendor's answer: an HTML page from a
+    proxy, a repeated page, a field dropped, renamed or added, a record withheld. The handlers stay as
+    they are; the fault is armed like any other (`/_sandbox/faults`, SandboxServer.add_fault)."""
+
+    def __init__(self, app: ASGIApp, state: SandboxState) -> None:
+        self.app = app
+        self.state = state
+        self._last: dict[str, tuple[int, list, bytes]] = {}  # path -> the last response served on it
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        vendor = vendor_of(scope.get("path", "")) if scope["type"] == "http" else "sandbox"
+        if vendor in ("sandbox", "unknown"):
+            await self.app(scope, receive, send)
+            return
+        query = scope.get("query_string", b"").decode("latin-1")
+        where = f"{scope['path']}?{query}" if query else scope["path"]
+        # a repeated page needs a page to repeat: the fault waits for the path's first answer
+        fault = self.state.faults.take(vendor, where, kinds=RESPONSE_KINDS,
+                                       ready=lambda f: f.kind != "repeat_page" or scope["path"] in self._last)
+        if fault is not None and fault.kind == "html":
+            status = int(fault.status or 200)
+            page = HTML_PAGE.format(status=status, reason=_REASONS.get(status, "Error")).encode()
+            await _send_whole(send, status, [(b"content-type", b"text/html; charset=utf-8")], page)
+            return
+        if fault is not None and fault.kind == "repeat_page":
+            await _send_whole(send, *self._last[scope["path"]])
+            return
+        keep = fault is not None or self.state.faults.armed(vendor, "repeat_page")
+        if not keep:
+            await self.app(scope, receive, send)
+            return
+        start: dict[str, Any] = {}
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        await self.app(scope, receive, capture)
+        status, body = start["status"], b"".join(chunks)
+        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+        if fault is not None and fault.kind != "repeat_page" and status == 200:
+            try:
+                body = json_bytes(apply_response_fault(fault, json.loads(body)))
+            except ValueError:
+                pass  # not JSON: served as it is
+        if status == 200:
+            self._last[scope["path"]] = (status, headers, body)
+        await _send_whole(send, status, headers, body)
+
+
+async def _send_whole(send: Send, status: int, headers: list, body: bytes) -> None:
+    headers = [*headers, (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

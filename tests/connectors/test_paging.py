@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
-from connectors import github_copilot, msgraph, zendesk
+import pytest
+
+from connectors import github_copilot, jira, msgraph, zendesk
+from connectors.errors import MalformedResponseError
 from connectors.pagination import link_header_pages, odata_pages
 from connectors.streams import ExtractContext
 from sandbox.records import github_copilot as copilot_records
@@ -107,3 +110,21 @@ def test_zendesk_users_links_next_paging(sandbox, connections, company, no_sleep
     pages, _ = _all(zendesk.USERS, client)
     expected = Counter(u["id"] for u in zendesk_records.users(company))
     assert Counter(u["id"] for p in pages for u in p.records) == expected
+
+
+def test_a_page_served_twice_stops_the_stream_instead_of_landing_its_records_twice(sandbox, connections, no_sleep):
+    # Zendesk answers the request for page 2 with page 1 again (and page 1's link to page 2): following the
+    # link blindly lands page 1's tickets twice in one batch
+    sandbox.add_fault("zendesk", "repeat_page", path_contains="incremental/tickets")
+    client = zendesk.make_client(connections["zendesk"], sleep=no_sleep)
+    with pytest.raises(MalformedResponseError, match="repeating pages at api/v2/incremental/tickets"):
+        _all(zendesk.TICKETS, client)
+
+
+def test_a_next_page_token_that_never_changes_stops_after_two_pages_not_max_pages(sandbox, connections, no_sleep):
+    sandbox.add_fault("jira", "repeat_page", path_contains="search/jql", times=100_000)
+    client = jira.make_client(connections["jira"], sleep=no_sleep)
+    with pytest.raises(MalformedResponseError, match="repeating pages at rest/api/3/search/jql"):
+        _all(jira.ISSUES, client)
+    searches = [r for r in sandbox.requests if r["path"].endswith("/search/jql")]
+    assert len(searches) <= 3  # page 1, page 2 answered with page 1, and nothing more

@@ -130,3 +130,44 @@ def test_report_links_expire_after_the_configured_ttl() -> None:
         time.sleep(1.1)
         r = requests.get(links[0])
         assert r.status_code == 403 and "expiry" in r.text
+
+
+def _users(server: SandboxServer, url: str | None = None) -> requests.Response:
+    return requests.get(url or f"{server.zendesk_url}/api/v2/users", params=None if url else {"page[size]": 10},
+                        headers=ZENDESK_AUTH)
+
+
+def test_html_fault_answers_a_proxy_page_with_the_status_asked_for(server: SandboxServer) -> None:
+    server.add_fault("zendesk", "html", path_contains="/api/v2/users", status=502)
+    server.add_fault("zendesk", "html", path_contains="/api/v2/users")
+    bad_gateway, ok_but_html = _users(server), _users(server)
+    assert bad_gateway.status_code == 502 and "<h1>502 Bad Gateway</h1>" in bad_gateway.text
+    assert bad_gateway.headers["content-type"].startswith("text/html")
+    assert ok_but_html.status_code == 200 and ok_but_html.text.startswith("<!DOCTYPE html>")
+    assert _users(server).json()["users"]
+
+
+def test_repeat_page_fault_serves_the_previous_page_again_with_its_next_link(server: SandboxServer) -> None:
+    first = _users(server).json()
+    server.add_fault("zendesk", "repeat_page", path_contains="/api/v2/users")
+    _users(server)  # the first page, remembered
+    repeated = _users(server, first["links"]["next"]).json()
+    assert repeated == first  # asked for page 2, got page 1 and its link to page 2 again
+    second = _users(server, first["links"]["next"]).json()
+    assert {u["id"] for u in second["users"]}.isdisjoint(u["id"] for u in first["users"])
+
+
+def test_field_faults_drop_rename_add_and_withhold_after_the_first_requests(server: SandboxServer) -> None:
+    normal = _users(server).json()["users"]
+    server.add_fault("zendesk", "drop_field", path_contains="/api/v2/users", field="email", after=1)
+    assert all("email" in u for u in _users(server).json()["users"])  # let through: after=1
+    assert all("email" not in u for u in _users(server).json()["users"])
+    server.add_fault("zendesk", "rename_field", path_contains="/api/v2/users", field="email", rename_to="mail")
+    assert [u["mail"] for u in _users(server).json()["users"]] == [u["email"] for u in normal]
+    server.add_fault("zendesk", "add_field", path_contains="/api/v2/users", field="shoe_size", value=42)
+    body = _users(server).json()
+    assert all(u["shoe_size"] == 42 for u in body["users"]) and "shoe_size" not in body["links"]
+    server.add_fault("zendesk", "withhold", path_contains="/api/v2/users", field="id", value=normal[0]["id"])
+    assert [u["id"] for u in _users(server).json()["users"]] == [u["id"] for u in normal[1:]]
+    with pytest.raises(FaultError, match="needs a field"):
+        server.add_fault("zendesk", "drop_field")
