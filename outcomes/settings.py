@@ -8,6 +8,20 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
+# The privacy rule: no published row describes fewer people than this. Below 2 a row may be one person.
+MIN_GROUP_SIZE_FLOOR = 2
+
+
+def _min_group_size(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        value = None
+    if value is None or value < MIN_GROUP_SIZE_FLOOR:
+        raise ValueError(f"OUTCOMES_MIN_GROUP_SIZE must be a whole number of at least {MIN_GROUP_SIZE_FLOOR} "
+                         f"(the fewest people a published row may describe), got {raw!r}")
+    return value
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -47,6 +61,12 @@ class Settings:
     # the role BI logins are granted: USAGE and SELECT on the published schema, nothing else
     publish_reader_role: str = "analytics_reader"
 
+    def __post_init__(self) -> None:
+        if isinstance(self.min_group_size, bool) or not isinstance(self.min_group_size, int) \
+                or self.min_group_size < MIN_GROUP_SIZE_FLOOR:
+            raise ValueError(f"min_group_size must be a whole number of at least {MIN_GROUP_SIZE_FLOOR} (the fewest "
+                             f"people a published row may describe), got {self.min_group_size!r}")
+
     @classmethod
     def from_env(cls) -> Settings:
         env = os.environ.get
@@ -61,7 +81,7 @@ class Settings:
             runs_dir=data / "runs",
             dbt_project_dir=Path(env("OUTCOMES_DBT_PROJECT_DIR", str(PROJECT_ROOT / "dbt_project"))),
             workflows_path=Path(env("OUTCOMES_WORKFLOWS", str(PROJECT_ROOT / "workflows.yml"))),
-            min_group_size=int(env("OUTCOMES_MIN_GROUP_SIZE", "5")),
+            min_group_size=_min_group_size(env("OUTCOMES_MIN_GROUP_SIZE", "5")),
             max_landing_age_hours=float(env("OUTCOMES_MAX_LANDING_AGE_HOURS", "48")),
             # share of each source's activity that must resolve to a person for the gate to pass
             min_identity_coverage=float(env("OUTCOMES_MIN_IDENTITY_COVERAGE", "0.9")),

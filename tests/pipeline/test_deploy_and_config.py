@@ -193,3 +193,25 @@ def test_airflow_password_file_and_standalone_log_stay_owner_only(tmp_path, monk
     for path in (passwords, private_file(log)):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
     assert log.read_text() == "old output\n"
+
+
+@pytest.mark.parametrize("value", ["0", "1", "-5", "five", "2.5", ""])
+def test_an_invalid_min_group_size_is_refused_by_name_instead_of_turning_the_privacy_rule_off(monkeypatch, value):
+    # 0 or 1 lets a published row describe a single person; "five" used to fail as a bare int() error
+    from outcomes.settings import Settings
+
+    monkeypatch.setenv("OUTCOMES_MIN_GROUP_SIZE", value)
+    with pytest.raises(ValueError, match=r"OUTCOMES_MIN_GROUP_SIZE.*whole number of at least 2.*" + repr(value)):
+        Settings.from_env()
+
+
+def test_min_group_size_is_checked_wherever_settings_are_made(monkeypatch):
+    from dataclasses import replace
+
+    from outcomes.settings import Settings
+
+    monkeypatch.setenv("OUTCOMES_MIN_GROUP_SIZE", "3")
+    settings = Settings.from_env()
+    assert settings.min_group_size == 3
+    with pytest.raises(ValueError, match="min_group_size"):
+        replace(settings, min_group_size=1)
