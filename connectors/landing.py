@@ -328,6 +328,10 @@ class BatchWriter:
         cursor_before: Any = None,
         cursor_after: Any = None,
     ) -> Manifest:
+        if self.committed is not None:
+            raise ValueError(f"{self.source}/{self.stream} batch {self.batch_id} is already committed "
+                             f"({self.committed.data_file}, {self.committed.record_count} records); a batch commits "
+                             "once, and its data file and manifest stay as they are")
         rejects_file = None
         if self._rejects is not None:
             self._rejects.publish(self.rejects_path)

@@ -140,3 +140,15 @@ def test_credentials_never_reach_logs_landing_or_state(tmp_path, connections, sa
         assert not any(secret in blob for blob in blobs)  # ...without any credential
     # the issued Graph access token is a secret too
     assert "Bearer " not in caplog.text
+
+
+def test_committing_a_batch_twice_is_refused_and_leaves_the_first_commit_whole(tmp_path):
+    zone = LandingZone(str(tmp_path))
+    writer = zone.open_batch("zendesk", "users")
+    writer.write_many([{"id": 1}, {"id": 2}])
+    first = writer.commit()
+    data = (tmp_path / first.data_file).read_bytes()
+    with pytest.raises(ValueError, match=f"batch {first.batch_id} is already committed"):
+        writer.commit()
+    assert zone.manifests("zendesk", "users") == [first]
+    assert (tmp_path / first.data_file).read_bytes() == data and zone.verify_batch(first) is None
