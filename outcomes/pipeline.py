@@ -6,6 +6,7 @@ Each step writes its result to `data/runs/<step>.json`, the run log that `outcom
 
 from __future__ import annotations
 
+import csv
 import json
 import logging
 import os
@@ -166,8 +167,32 @@ def dbt_vars(settings: Settings) -> dict[str, Any]:
             raise StepFailed(f"extra identity overrides file {settings.extra_identity_overrides} does not exist; "
                              "create it (columns source,source_user_id,email) or unset "
                              "OUTCOMES_EXTRA_IDENTITY_OVERRIDES")
+        check_overrides_file(settings.extra_identity_overrides)
         variables["extra_identity_overrides"] = str(settings.extra_identity_overrides.resolve())
+    seed = settings.dbt_project_dir / "seeds" / "identity_overrides.csv"
+    if seed.is_file():
+        check_overrides_file(seed)
     return dbt_model_vars(settings.dbt_project_dir, **variables)
+
+
+OVERRIDE_COLUMNS = ["source", "source_user_id", "email"]
+
+
+def check_overrides_file(path: Path) -> None:
+    """Refuse an identity overrides file of the wrong shape before the build. The extra file is read by
+    position (DuckDB's read_csv with declared columns), so a reordered header would link accounts to the
+    wrong people without a word; a missing column would fail deep inside dbt."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    header = [c.strip() for c in rows[0]] if rows else []
+    expected = ",".join(OVERRIDE_COLUMNS)
+    if header != OVERRIDE_COLUMNS:
+        raise StepFailed(f"identity overrides file {path}: its header is {','.join(header) or '(empty)'!r}; expected "
+                         f"exactly {expected!r}, in that order; nothing was built")
+    for line, row in enumerate(rows[1:], start=2):
+        if row and any(c.strip() for c in row) and len(row) != len(OVERRIDE_COLUMNS):
+            raise StepFailed(f"identity overrides file {path}: line {line} has {len(row)} field(s) "
+                             f"({','.join(row)[:80]!r}); every row needs {expected}; nothing was built")
 
 
 def _check_catalog_teams(settings: Settings, workflows: list[dict[str, Any]]) -> None:

@@ -215,3 +215,27 @@ def test_min_group_size_is_checked_wherever_settings_are_made(monkeypatch):
     assert settings.min_group_size == 3
     with pytest.raises(ValueError, match="min_group_size"):
         replace(settings, min_group_size=1)
+
+
+@pytest.mark.parametrize("body, message", [
+    # read by position: a reordered header would link every account to the wrong column's value
+    ("email,source,source_user_id\nada@acme.example,jira,5b10a2844c20165700ede001\n",
+     r"header is 'email,source,source_user_id'; expected exactly 'source,source_user_id,email'"),
+    ("source,account,person\njira,1,ada@acme.example\n", "header is 'source,account,person'"),
+    ("source,source_user_id,email\njira,5b10a2844c20165700ede001\n", "line 2 has 2 field"),
+    ("", r"header is '\(empty\)'"),
+])
+def test_an_identity_overrides_file_of_the_wrong_shape_is_refused_before_the_build(tmp_path, body, message):
+    from dataclasses import replace
+
+    from outcomes.pipeline import StepFailed, dbt_vars
+    from outcomes.settings import Settings
+
+    overrides = tmp_path / "overrides.csv"
+    overrides.write_text(body)
+    settings = replace(Settings.from_env(), landing_root=str(tmp_path / "landing"),
+                       workflows_path=ROOT / "workflows.yml", extra_identity_overrides=overrides)
+    with pytest.raises(StepFailed, match=f"identity overrides file {overrides}: .*{message}"):
+        dbt_vars(settings)
+    overrides.write_text("source,source_user_id,email\njira,5b10a2844c20165700ede001,ada@acme.example\n")
+    assert dbt_vars(settings)["extra_identity_overrides"] == str(overrides)
