@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from connectors.errors import MalformedResponseError
 from connectors.http import VendorHttpClient
+from connectors.redaction import redact
 
 # A vendor that keeps sending "more" forever is a bug on one side; stop and say so.
 MAX_PAGES = 100_000
@@ -24,7 +26,9 @@ class _RepeatGuard:
     def check(self, url: str, query: Mapping[str, Any]) -> None:
         key = (url, tuple(sorted((str(k), str(v)) for k, v in query.items())))
         if key in self.seen:
-            shown = self.client._endpoint(url) + ("?" + "&".join(f"{k}={v}" for k, v in key[1]) if key[1] else "")
+            parts = urlsplit(url)
+            query_text = "&".join(filter(None, [parts.query, "&".join(f"{k}={v}" for k, v in key[1])]))
+            shown = redact(parts.path + (f"?{query_text}" if query_text else ""))
             raise MalformedResponseError(
                 f"{self.client.vendor} is repeating pages at {self.path}: it sent a next page it had already sent "
                 f"({shown[:200]}) after {len(self.seen)} page(s); following it would land records twice or never "
