@@ -103,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", default=str(Settings.from_env().data_dir / "faults"),
                    help="the campaign's own data directory (emptied first)")
     p.add_argument("--quick", action="store_true", help="only the scenarios that need no dbt build")
-    p.add_argument("--only", help="only scenarios whose name contains this")
+    p.add_argument("--only", action="append", help="only scenarios whose name contains this (repeatable)")
     p.set_defaults(func=cmd_faults)
     return parser
 
