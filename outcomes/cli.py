@@ -53,9 +53,13 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from outcomes.html_report import write_html_report
     from outcomes.report import print_report
 
-    print_report(Settings.from_env())
+    settings = Settings.from_env()
+    print_report(settings)
+    if settings.published_path.exists():
+        print(f"HTML report: {write_html_report(settings.published_path, settings.report_path)}")
     return 0
 
 
@@ -102,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("publish", help="publish the marts to analytics.duckdb (after a passing gate)").set_defaults(
         func=cmd_publish
     )
-    sub.add_parser("report", help="print the published outcomes").set_defaults(func=cmd_report)
+    sub.add_parser("report", help="print the published outcomes, write the HTML report").set_defaults(func=cmd_report)
 
     p = sub.add_parser("webhooks", help="serve the webhook receiver (lands signed vendor events)")
     p.add_argument("--host", default="127.0.0.1")

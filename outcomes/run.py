@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from connectors import sources
 from outcomes.settings import Settings
@@ -23,6 +24,7 @@ class RunResult:
     dag_states: dict[str, str] = field(default_factory=dict)
     failed_dag: str | None = None
     seconds: float = 0.0
+    report_path: Path | None = None
 
 
 def run_pipeline(settings: Settings, dags=PIPELINE_DAGS, quiet: bool = False) -> RunResult:
@@ -47,7 +49,13 @@ def run_pipeline(settings: Settings, dags=PIPELINE_DAGS, quiet: bool = False) ->
         if state != "success":
             result.success, result.failed_dag = False, dag_id
             break
+    if result.success and settings.published_path.exists():
+        from outcomes.html_report import write_html_report
+
+        result.report_path = write_html_report(settings.published_path, settings.report_path)
     result.seconds = time.monotonic() - started
     if not quiet:
         print_run_summary(settings, result.seconds)
+        if result.report_path:
+            print(f"\nHTML report (open it in a browser): {result.report_path}")
     return result

@@ -103,6 +103,11 @@ class Settings:
         )
 
     @property
+    def report_path(self) -> Path:
+        """The static HTML report the run writes from the published warehouse."""
+        return self.data_dir / "report" / "index.html"
+
+    @property
     def duckdb_env(self) -> dict[str, str]:
         """The DuckDB limits as the dbt profile reads them."""
         temp_dir = self.duckdb_temp_dir or self.data_dir / "dbt" / "duckdb_tmp"
