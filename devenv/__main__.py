@@ -35,7 +35,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
     out = args.out or Settings.from_env().landing_root
     result = generate(args.people, args.days, out, scenario=args.scenario, max_batch_records=args.max_batch_records,
-                      progress=lambda line: print(line, flush=True))
+                      workers=args.workers, progress=lambda line: print(line, flush=True))
     print(f"landed {result.records:,} records of {result.people:,} people x {result.days} days "
           f"({result.shards} shards, {result.landing_bytes / 1e6:,.0f} MB) under {out} in {result.seconds:,.0f} s")
     print(f"build it with OUTCOMES_LANDING_ROOT={out} OUTCOMES_WORKFLOWS={catalog_path(out)} "
@@ -88,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, help="landing root (default: the settings' landing root, data/landing)")
     p.add_argument("--scenario", default="default", help=scenario_help)
     p.add_argument("--max-batch-records", type=int, default=100_000, help="records per batch of incremental streams")
+    p.add_argument("--workers", type=int, default=1, help="processes generating shards (each holds one shard)")
     p.set_defaults(func=cmd_generate)
 
     p = sub.add_parser("up", help="Airflow standalone + sandbox vendors + webhook receiver until Ctrl-C")

@@ -378,87 +378,180 @@ def _base_people(base) -> int:
     return sum(d.headcount + d.teams + 1 for d in base.departments) + 1
 
 
-def generate(people: int, days: int, out: str, *, scenario: str = "default", max_batch_records: int = 100_000,
-             shard_people: int | None = None, progress: Callable[[str], None] | None = None) -> GenerateResult:
-    """Land every source of a `people` × `days` company under `out`; returns what was written."""
+@dataclass(frozen=True)
+class _ShardJob:
+    """What one shard needs; picklable, so a worker process can generate it."""
+
+    shard: int
+    scenario: str
+    factor: float
+    days: int
+    out: str
+    spill_dir: str
+    max_batch_records: int
+    extracted_at: datetime
+
+
+@dataclass
+class _ShardResult:
+    shard: int
+    people: int
+    totals: dict[str, StreamTotals]
+    peak_rss_mb: float
+
+
+def _spill_path(spill_dir: str, *parts: str) -> str:
+    path = os.path.join(spill_dir, *parts)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    return path
+
+
+def _generate_shard(job: _ShardJob) -> _ShardResult:
+    """Land one shard's incremental streams; spill its snapshot records, daily buckets and overrides (the
+    parent writes those once for the whole company, in shard order)."""
+    import msgspec
+
     from devenv.sandbox_env import sandbox_catalog
     from outcomes.catalog import write_catalog
     from sandbox.company import generate_company
+
+    base = _base_scenario(job.scenario)
+    company = generate_company(_scaled_scenario(base, job.shard, job.factor, job.days))
+    if job.shard == 0:  # every shard plants the same effects on the same dates: shard 0's catalog holds
+        write_catalog(catalog_path(job.out), sandbox_catalog(company))
+    ids = ShardIdentity(job.shard, base.company.emu_shortcode, base.company.email_domain)
+    with open(_spill_path(job.spill_dir, "overrides", f"{job.shard:06d}.csv"), "w", newline="") as fh:
+        _write_overrides(csv.DictWriter(fh, fieldnames=OVERRIDE_FIELDS, lineterminator="\n"), company, ids)
+    zone = LandingZone(job.out)
+    encode = msgspec.json.Encoder().encode
+    totals = {f"{s.source}/{s.stream}": StreamTotals() for s in STREAMS}
+    # shards 1 ms apart, batches of a shard 1 µs apart: a stream's batches sort in shard order
+    extracted_at = job.extracted_at + timedelta(milliseconds=job.shard)
+    for spec in STREAMS:
+        key = f"{spec.source}/{spec.stream}"
+        if spec.kind == "shared" and job.shard > 0:
+            continue
+        if spec.kind == "bucket":
+            _spill_buckets(job.spill_dir, spec, job.shard, (ids.apply(r) for r in spec.records(company)))
+            continue
+        records = (r for r in spec.records(company)
+                   if not (spec.unique_only and job.shard > 0 and not r.get("assignee")))
+        if spec.kind == "snapshot":
+            with open(_spill_path(job.spill_dir, "snapshot", key.replace("/", "."), f"{job.shard:06d}.jsonl"),
+                      "wb") as fh:
+                for record in records:
+                    fh.write(encode(ids.apply(record)) + b"\n")
+            continue
+        writer = _StreamWriter(zone, spec.source, spec.stream, job.max_batch_records, extracted_at, totals[key])
+        for record in records:
+            writer.write(ids.apply(record))
+        writer.commit()
+        extracted_at = writer.extracted_at
+    people = len(company.people)
+    del company
+    _release_sandbox_caches()
+    return _ShardResult(job.shard, people, totals, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+OVERRIDE_FIELDS = ("source", "source_user_id", "email")
+
+
+def _base_scenario(scenario: str):
     from sandbox.scenario import load_scenario
 
-    if people < 1 or days < 14:
-        raise ValueError(f"need at least 1 person and 14 days, got {people} people and {days} days")
-    started = time.monotonic()
     base = load_scenario(scenario)
     if base.end_date is None:
         base = dataclasses.replace(base, end_date=base.resolved_end_date)
+    return base
+
+
+def generate(people: int, days: int, out: str, *, scenario: str = "default", max_batch_records: int = 100_000,
+             shard_people: int | None = None, workers: int = 1,
+             progress: Callable[[str], None] | None = None) -> GenerateResult:
+    """Land every source of a `people` × `days` company under `out`; returns what was written.
+
+    `workers` > 1 generates shards in that many processes (spawned; each holds one shard at a time)."""
+    import msgspec
+
+    if people < 1 or days < 14:
+        raise ValueError(f"need at least 1 person and 14 days, got {people} people and {days} days")
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
+    started = time.monotonic()
+    base = _base_scenario(scenario)
     per_shard = shard_people or _base_people(base)
     shards = max(1, math.ceil(people / per_shard))
     factor = people / shards / _base_people(base)
     zone = LandingZone(out)
     extracted_at = datetime.now(UTC)
     totals = {f"{s.source}/{s.stream}": StreamTotals() for s in STREAMS}
-    snapshots = {s: _StreamWriter(zone, s.source, s.stream, None, extracted_at, totals[f"{s.source}/{s.stream}"])
-                 for s in STREAMS if s.kind == "snapshot"}
-    spill_dir = tempfile.mkdtemp(prefix="generate-buckets-")
-    generated_people = 0
+    spill_dir = tempfile.mkdtemp(prefix="generate-spill-")
     overrides_path(out).parent.mkdir(parents=True, exist_ok=True)
-    overrides_file = open(overrides_path(out), "w", newline="")  # noqa: SIM115 - closed in finally
-    overrides = csv.DictWriter(overrides_file, fieldnames=("source", "source_user_id", "email"), lineterminator="\n")
-    overrides.writeheader()
+    jobs = [_ShardJob(k, scenario, factor, days, out, spill_dir, max_batch_records, extracted_at)
+            for k in range(shards)]
+    generated_people = 0
     try:
-        for shard in range(shards):
-            company = generate_company(_scaled_scenario(base, shard, factor, days))
-            generated_people += len(company.people)
-            if shard == 0:  # every shard plants the same effects on the same dates: shard 0's catalog holds
-                write_catalog(catalog_path(out), sandbox_catalog(company))
-            ids = ShardIdentity(shard, base.company.emu_shortcode, base.company.email_domain)
-            _write_overrides(overrides, company, ids)
-            for spec in STREAMS:
-                key = f"{spec.source}/{spec.stream}"
-                if spec.kind == "shared" and shard > 0:
-                    continue
-                if spec.kind == "snapshot":
-                    writer = snapshots[spec]
-                elif spec.kind == "bucket":
-                    _spill_buckets(spill_dir, spec, (ids.apply(r) for r in spec.records(company)))
-                    continue
-                else:
-                    writer = _StreamWriter(zone, spec.source, spec.stream, max_batch_records, extracted_at,
-                                           totals[key])
-                for record in spec.records(company):
-                    if spec.unique_only and shard > 0 and not record.get("assignee"):
-                        continue
-                    writer.write(ids.apply(record))
-                if spec.kind != "snapshot":
-                    writer.commit()
-                    extracted_at = writer.extracted_at
-            del company
-            _release_sandbox_caches()
+        for done, result in enumerate(_run_shards(jobs, workers), start=1):
+            generated_people += result.people
+            for key, t in result.totals.items():
+                totals[key].records += t.records
+                totals[key].batches += t.batches
             if progress:
-                peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-                progress(f"shard {shard + 1}/{shards}: {generated_people:,} people, "
+                peak = max(result.peak_rss_mb, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+                progress(f"shard {done}/{shards}: {generated_people:,} people, "
                          f"{sum(t.records for t in totals.values()):,} records so far; peak RSS {peak:,.0f} MB")
-        for writer in snapshots.values():
-            writer.commit()
+        after_shards = extracted_at + timedelta(milliseconds=shards)
+        decode = msgspec.json.Decoder().decode
         for spec in STREAMS:
-            if spec.kind == "bucket":
-                _merge_buckets(zone, spec, spill_dir, extracted_at, totals[f"{spec.source}/{spec.stream}"])
+            key = f"{spec.source}/{spec.stream}"
+            if spec.kind == "snapshot":
+                writer = _StreamWriter(zone, spec.source, spec.stream, None, after_shards, totals[key])
+                directory = os.path.join(spill_dir, "snapshot", key.replace("/", "."))
+                for name in sorted(os.listdir(directory)) if os.path.isdir(directory) else ():
+                    with open(os.path.join(directory, name), "rb") as lines:
+                        for line in lines:
+                            writer.write(decode(line))
+                writer.commit()
+            elif spec.kind == "bucket":
+                _merge_buckets(zone, spec, spill_dir, after_shards, totals[key])
+        with open(overrides_path(out), "w", newline="") as fh:
+            csv.DictWriter(fh, fieldnames=OVERRIDE_FIELDS, lineterminator="\n").writeheader()
+            directory = os.path.join(spill_dir, "overrides")
+            for name in sorted(os.listdir(directory)):
+                with open(os.path.join(directory, name), newline="") as part:
+                    shutil.copyfileobj(part, fh)
     finally:
-        overrides_file.close()
         shutil.rmtree(spill_dir, ignore_errors=True)
     landing_bytes = sum(os.path.getsize(os.path.join(d, f)) for d, _, files in os.walk(zone.root) for f in files)
     return GenerateResult(generated_people, days, shards, sum(t.records for t in totals.values()), landing_bytes,
                           time.monotonic() - started, totals)
 
 
-def _spill_buckets(spill_dir: str, spec: GeneratedStream, buckets: Iterable[Record]) -> None:
-    """Append each day's bucket to that day's spill file, so the merge holds one day at a time."""
-    directory = os.path.join(spill_dir, f"{spec.source}.{spec.stream}")
-    os.makedirs(directory, exist_ok=True)
+def _run_shards(jobs: list[_ShardJob], workers: int) -> Iterator[_ShardResult]:
+    """Shard results as they finish (in this process when workers is 1)."""
+    if workers == 1 or len(jobs) == 1:
+        yield from map(_generate_shard, jobs)
+        return
+    import concurrent.futures
+    import multiprocessing
+
+    # spawn: a fork would copy the parent's imports and caches into every worker
+    with concurrent.futures.ProcessPoolExecutor(min(workers, len(jobs)),
+                                                mp_context=multiprocessing.get_context("spawn"),
+                                                max_tasks_per_child=1) as pool:
+        futures = [pool.submit(_generate_shard, job) for job in jobs]
+        for future in concurrent.futures.as_completed(futures):
+            yield future.result()
+
+
+def _spill_buckets(spill_dir: str, spec: GeneratedStream, shard: int, buckets: Iterable[Record]) -> None:
+    """Write each day's bucket to that day's spill directory (a file per shard, so workers never share a
+    file), so the merge holds one day at a time."""
     for bucket in buckets:
-        with open(os.path.join(directory, f"{bucket[spec.bucket_key]}.jsonl"), "a") as fh:
-            fh.write(json.dumps(bucket, separators=(",", ":")) + "\n")
+        path = _spill_path(spill_dir, f"{spec.source}.{spec.stream}", str(bucket[spec.bucket_key]),
+                           f"{shard:06d}.json")
+        with open(path, "w") as fh:
+            fh.write(json.dumps(bucket, separators=(",", ":")))
 
 
 def _merge_buckets(zone: LandingZone, spec: GeneratedStream, spill_dir: str, extracted_at: datetime,
@@ -466,15 +559,15 @@ def _merge_buckets(zone: LandingZone, spec: GeneratedStream, spill_dir: str, ext
     """One bucket per day holding every shard's results, in day order."""
     directory = os.path.join(spill_dir, f"{spec.source}.{spec.stream}")
     writer = _StreamWriter(zone, spec.source, spec.stream, None, extracted_at, totals)
-    for name in sorted(os.listdir(directory)):
+    for day in sorted(os.listdir(directory)) if os.path.isdir(directory) else ():
         merged: Record | None = None
-        with open(os.path.join(directory, name)) as lines:
-            for line in lines:
-                bucket = json.loads(line)
-                if merged is None:
-                    merged = bucket
-                else:
-                    merged["results"].extend(bucket["results"])
+        for name in sorted(os.listdir(os.path.join(directory, day))):
+            with open(os.path.join(directory, day, name)) as fh:
+                bucket = json.load(fh)
+            if merged is None:
+                merged = bucket
+            else:
+                merged["results"].extend(bucket["results"])
         if merged is not None:
             merged["results"] = merge_results(merged["results"])
             writer.write(merged)

@@ -29,7 +29,8 @@ DAY = 86_400
 
 
 def iso_z(ts: float) -> str:
-    return datetime.fromtimestamp(int(ts), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """UTC ISO-8601 with Z (isoformat is several times faster than strftime; same text for years 1000-9999)."""
+    return datetime.fromtimestamp(int(ts), UTC).isoformat()[:19] + "Z"
 
 
 def iso_offset(ts: float, offset_hours: int) -> str:

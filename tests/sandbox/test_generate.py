@@ -137,3 +137,27 @@ def test_identity_overrides_name_accounts_that_landed_and_people_of_the_director
     # every personal key that was used, in every shard, is listed (only the CI keys belong to nobody)
     personal = {k for k in landed["anthropic"] if k and not k.startswith("ci-")}
     assert personal and personal <= overridden["anthropic"]
+
+
+def test_shards_generated_in_two_processes_land_the_same_records(generated, tmp_path):
+    """Workers only change where shards are generated: every stream's records, the overrides and the
+    catalog are those of the one-process run."""
+    from devenv.generate import catalog_path, overrides_path
+
+    _, zone = generated
+    out = tmp_path / "landing"
+    result = generate(300, 21, str(out), shard_people=150, max_batch_records=1000, workers=2)
+    assert result.shards == 2
+    parallel = LandingZone(str(out))
+
+    def lines(z):
+        return {f"{m.SOURCE}/{s.name}": Counter(
+            line for mf in z.manifests(s.source, s.name)
+            for line in gzip.decompress(z.fs.open(f"{z.root}/{mf.data_file}", "rb").read()).splitlines())
+            for m in sources().values() for s in m.STREAMS}
+
+    one, two = lines(zone), lines(parallel)
+    for key in one:
+        assert one[key] and one[key] == two[key], key
+    assert overrides_path(out).read_text() == overrides_path(zone.root).read_text()
+    assert catalog_path(out).read_text() == catalog_path(zone.root).read_text()
