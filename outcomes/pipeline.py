@@ -265,6 +265,20 @@ def freeze_landing(settings: Settings, build_id: str) -> dict[str, Any]:
             "quarantined": quarantined, "ignored_files": unmanifested}
 
 
+CURRENT_SNAPSHOT = "current_landing.jsonl"
+
+
+def point_current_snapshot(snapshot: Path) -> Path:
+    """Point the fixed link `current_landing.jsonl` at this build's snapshot (replaced atomically; only
+    the holder of the writer lock calls this, so a running build's link never moves under it)."""
+    link = snapshot.parent / CURRENT_SNAPSHOT
+    staged = snapshot.parent / f".{CURRENT_SNAPSHOT}.{os.getpid()}"
+    staged.unlink(missing_ok=True)
+    os.symlink(snapshot.name, staged)
+    os.replace(staged, link)
+    return link
+
+
 def snapshot_dir(settings: Settings) -> Path:
     return settings.data_dir / "dbt" / "snapshots"
 
@@ -326,7 +340,10 @@ def _build(settings: Settings, select: str | None, full_refresh: bool, build_id:
     target_dir = settings.data_dir / "dbt" / "target"
     variables = dbt_vars(settings)
     frozen = freeze_landing(settings, build_id)
-    variables.update(landing_snapshot=str(frozen["snapshot"]), build_id=build_id)
+    # The same --vars for every build keep dbt's partial parsing (a change of --vars re-parses the whole
+    # project): the snapshot is passed through a fixed link to this build's own file, the build id through
+    # the environment, which the on-run-end hook reads only when it executes.
+    variables.update(landing_snapshot=str(point_current_snapshot(frozen["snapshot"])))
     cmd = [
         dbt_executable(), "build", "--project-dir", str(project), "--profiles-dir", str(project),
         "--target", "duckdb", "--target-path", str(target_dir), "--vars", json.dumps(variables),
@@ -343,6 +360,7 @@ def _build(settings: Settings, select: str | None, full_refresh: bool, build_id:
         "DBT_LOG_PATH": str(settings.data_dir / "dbt" / "logs"),
         "OUTCOMES_WAREHOUSE_PATH": str(settings.warehouse_path),
         "OUTCOMES_LANDING_ROOT": str(settings.landing_root),
+        "OUTCOMES_BUILD_ID": build_id,
         **settings.duckdb_env,
     }
     (target_dir / "run_results.json").unlink(missing_ok=True)  # a stale one must not describe this build

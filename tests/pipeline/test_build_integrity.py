@@ -109,6 +109,24 @@ def test_a_transform_refused_before_dbt_no_longer_vouches_for_the_previous_build
     assert not settings.published_path.exists()
 
 
+def test_each_build_records_its_own_id_and_the_next_build_keeps_dbt_partial_parsing(tmp_path):
+    """The build id and the snapshot change every build; passed in --vars they would make dbt re-parse the
+    whole project every time ("config vars ... have changed")."""
+    from outcomes.pipeline import warehouse_build_id
+
+    settings = _settings(tmp_path)
+    log = settings.data_dir / "dbt" / "logs" / "dbt.log"
+    first = transform(settings, select=ONE_MODEL)
+    assert warehouse_build_id(settings) == first["build_id"]
+    assert log.read_text().count("Unable to do partial parsing") == 1  # the first build: no saved manifest
+    second = transform(settings, select=ONE_MODEL)
+    assert second["build_id"] != first["build_id"] and warehouse_build_id(settings) == second["build_id"]
+    assert log.read_text().count("Unable to do partial parsing") == 1, "the second build parsed the whole project"
+    frozen = settings.data_dir / "dbt" / "snapshots"
+    assert (frozen / "current_landing.jsonl").resolve() == (frozen / f"landing_{second['build_id']}.jsonl")
+    assert (frozen / f"landing_{first['build_id']}.jsonl").is_file()  # the first build's snapshot stays
+
+
 def test_an_unrecorded_build_over_the_warehouse_blocks_gate_and_publish_naming_both_ids(tmp_path):
     settings = _settings(tmp_path)
     recorded = transform(settings)["build_id"]  # a full build: marts to publish
