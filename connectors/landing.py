@@ -63,6 +63,9 @@ class Manifest:
     # records that failed a record-level check and went to the rejects file instead
     rejected_count: int = 0
     rejects_file: str | None = None
+    # a compacted batch: the batches it replaced ({batch_id, record_count, sha256, rejected_count,
+    # rejects_file}); readers skip any of them still present (a compaction interrupted before retiring them)
+    compacted_from: list[dict[str, Any]] = field(default_factory=list)
 
 
 # Deep or wide vendor objects are described up to these limits; the manifest stays small.
@@ -138,6 +141,17 @@ def record_schema(value: Any, into: dict[str, set[str]], path: str = "", depth: 
                 record_schema(item, into, f"{path}[]", depth + 1, seen)
 
 
+def record_key(record: dict, primary_key: list[str]) -> tuple:
+    """A record's declared primary key (Stream.primary_key: dotted JSON paths), as a tuple of values."""
+    values = []
+    for path in primary_key:
+        value = record
+        for part in path.split("."):
+            value = (value or {}).get(part)
+        values.append(value)
+    return tuple(values)
+
+
 def new_batch_id(extracted_at: datetime) -> str:
     return extracted_at.strftime("%Y%m%dT%H%M%S%fZ") + "-" + uuid.uuid4().hex[:8]
 
@@ -151,8 +165,9 @@ class LandingZone:
     def stream_dir(self, source: str, stream: str) -> str:
         return f"{self.root}/source={source}/stream={stream}"
 
-    def open_batch(self, source: str, stream: str, extracted_at: datetime | None = None) -> BatchWriter:
-        return BatchWriter(self, source, stream, extracted_at or datetime.now(UTC))
+    def open_batch(self, source: str, stream: str, extracted_at: datetime | None = None,
+                   batch_id: str | None = None) -> BatchWriter:
+        return BatchWriter(self, source, stream, extracted_at or datetime.now(UTC), batch_id)
 
     def manifests(self, source: str, stream: str) -> list[Manifest]:
         pattern = f"{self.stream_dir(source, stream)}/date=*/*.manifest.json"
@@ -218,6 +233,11 @@ class LandingZone:
                 continue
             named.add(f"{self.root}/{manifest.data_file}")
             manifests.append((path, manifest, None))
+        # batches a compacted batch replaced are not read again, even if a crash left them in place
+        replaced = {(m.source, m.stream, c["batch_id"]) for _, m, _ in manifests if m for c in m.compacted_from}
+        if replaced:
+            manifests = [(p, m, why) for p, m, why in manifests
+                         if m is None or (m.source, m.stream, m.batch_id) not in replaced]
         data = self.fs.glob(f"{self.root}/source=*/stream=*/date=*/*.jsonl.gz")
         return manifests, sorted(p for p in data if p not in named)
     def rejects_dir(self, source: str, stream: str) -> str:
@@ -273,10 +293,11 @@ class BatchWriter:
     before `commit` (temp names end in `.tmp-<id>`, which no reader's glob matches).
     """
 
-    def __init__(self, zone: LandingZone, source: str, stream: str, extracted_at: datetime):
+    def __init__(self, zone: LandingZone, source: str, stream: str, extracted_at: datetime,
+                 batch_id: str | None = None):
         self.zone, self.source, self.stream = zone, source, stream
         self.extracted_at = extracted_at.astimezone(UTC)
-        self.batch_id = new_batch_id(self.extracted_at)
+        self.batch_id = batch_id or new_batch_id(self.extracted_at)
         self._data = _TempGzip(zone, self.data_path)
         self._sha = hashlib.sha256()
         self._schema: dict[str, set[str]] = {}
@@ -310,6 +331,13 @@ class BatchWriter:
         record_schema(record, self._schema, seen=self._schema_shapes)
         self.record_count += 1
 
+    def write_line(self, line: bytes, record: dict) -> None:
+        """Append one record as the bytes it was landed with (`line` ends with a newline)."""
+        self._data.write(line)
+        self._sha.update(line)
+        record_schema(record, self._schema, seen=self._schema_shapes)
+        self.record_count += 1
+
     def write_many(self, records: list[dict]) -> None:
         for record in records:
             self.write(record)
@@ -327,6 +355,7 @@ class BatchWriter:
         window_end: str | None = None,
         cursor_before: Any = None,
         cursor_after: Any = None,
+        compacted_from: list[dict[str, Any]] | None = None,
     ) -> Manifest:
         if self.committed is not None:
             raise ValueError(f"{self.source}/{self.stream} batch {self.batch_id} is already committed "
@@ -352,6 +381,7 @@ class BatchWriter:
             schema={path: sorted(types) for path, types in sorted(self._schema.items())},
             rejected_count=self.rejected_count,
             rejects_file=rejects_file,
+            compacted_from=compacted_from or [],
         )
         self._data.publish(self.data_path)
         self.zone.write_manifest(manifest)

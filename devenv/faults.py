@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from connectors import landing_streams
-from connectors.landing import LandingZone
+from connectors.landing import LandingZone, record_key
 from connectors.state import StateStore
 from connectors.webhooks import webhook_streams
 from outcomes.pipeline import (
@@ -59,17 +59,6 @@ class Outcome:
     clear_error: bool | None = None
     passed: bool = False
     note: str = ""
-
-
-def _key(record: dict, primary_key: list[str]) -> tuple:
-    """The record's declared primary key (Stream.primary_key: dotted JSON paths), as a tuple of values."""
-    values = []
-    for path in primary_key:
-        value = record
-        for part in path.split("."):
-            value = (value or {}).get(part)
-        values.append(value)
-    return tuple(values)
 
 
 def _sha(path: Path) -> str | None:
@@ -115,7 +104,7 @@ class Campaign:
         primary_key = landing_streams()[f"{source}/{stream}"]["primary_key"]
         keys, duplicated = set(), 0
         for manifest in zone.manifests(source, stream):
-            batch = [_key(r, primary_key) for r in zone.read_batch(manifest)]
+            batch = [record_key(r, primary_key) for r in zone.read_batch(manifest)]
             duplicated += len(batch) - len(set(batch))
             keys |= set(batch)
         return keys, duplicated
@@ -662,7 +651,7 @@ def new_field_reported(c: Campaign, name: str) -> Outcome:
     finally:
         c.server.clear_faults()
     latest = max(LandingZone(settings.landing_root).manifests("zendesk", "users"), key=lambda m: m.batch_id)
-    landed = {_key(r, ["id"]) for r in LandingZone(settings.landing_root).iter_batch(latest)}
+    landed = {record_key(r, ["id"]) for r in LandingZone(settings.landing_root).iter_batch(latest)}
     summary = transform(settings)
     drift = json.dumps(summary.get("schema_drift") or {})
     reported = "shoe_size" in drift

@@ -19,11 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from connectors import landing_streams, sources
+from connectors.compaction import compact_streams
 from connectors.config import ConnectionConfig
 from connectors.errors import ConnectorError
 from connectors.landing import LandingZone
 from connectors.runner import land_stream
 from connectors.state import StateStore
+from connectors.webhooks import webhook_streams
 from outcomes.catalog import check_teams, load_catalog
 from outcomes.child_process import ChildTimedOut, run_bound_child
 from outcomes.dbt_models import dbt_model_vars
@@ -232,6 +234,17 @@ def webhook_only_selection(settings: Settings, triggering_uris: list[str]) -> st
     return " ".join(sorted(f"stg_{source}__{stream}+" for source, stream in map(webhook.get, set(triggering_uris))))
 
 
+def compact_webhook_landing(settings: Settings) -> list[dict[str, Any]]:
+    """Past days of the webhook streams (a batch a second while events flow) compacted to a batch each; run
+    under the writer lock, so no build is reading the batches it retires."""
+    if settings.compact_min_batches <= 0:
+        return []
+    done = compact_streams(LandingZone(settings.landing_root), webhook_streams(),
+                           min_batches=settings.compact_min_batches)
+    return [{"stream": f"{c.source}/{c.stream}", "day": c.day, "batches": c.replaced, "records": c.records,
+             "left_unverified": list(c.left_unverified)} for c in done]
+
+
 def freeze_landing(settings: Settings, build_id: str) -> dict[str, Any]:
     """List the batches committed now, each checked against its manifest; the build reads only these.
 
@@ -339,6 +352,7 @@ def _build(settings: Settings, select: str | None, full_refresh: bool, build_id:
     project = settings.dbt_project_dir
     target_dir = settings.data_dir / "dbt" / "target"
     variables = dbt_vars(settings)
+    compacted = compact_webhook_landing(settings)
     frozen = freeze_landing(settings, build_id)
     # The same --vars for every build keep dbt's partial parsing (a change of --vars re-parses the whole
     # project): the snapshot is passed through a fixed link to this build's own file, the build id through
@@ -376,7 +390,7 @@ def _build(settings: Settings, select: str | None, full_refresh: bool, build_id:
     summary.update(seconds=round(time.monotonic() - started, 1), build_id=build_id, started_at=started_at,
                    status="succeeded" if success else "failed", success=success, selected=select,
                    full_refresh=full_refresh, landing_batches=frozen["batches"], quarantined=frozen["quarantined"],
-                   ignored_files=frozen["ignored_files"],
+                   ignored_files=frozen["ignored_files"], compacted=compacted,
                    # a selective build may follow only a warehouse that a full build left whole
                    full_build_done=success and (select is None or bool(previous.get("full_build_done"))),
                    landed_through=frozen["landed_through"])

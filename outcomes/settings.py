@@ -56,6 +56,9 @@ class Settings:
     full_reload_weekday: int = 6
     max_batch_records: int = 100_000
     max_rejected_share: float = 0.05
+    # a past day of a webhook stream with at least this many batches is compacted into one before a build
+    # (connectors/compaction.py); 0 turns compaction off
+    compact_min_batches: int = 2
     # besides analytics.duckdb, publish the same tables to this PostgreSQL database (schema `analytics`)
     publish_url: str | None = None
     # the role BI logins are granted: USAGE and SELECT on the published schema, nothing else
@@ -100,6 +103,7 @@ class Settings:
             max_rejected_share=float(env("OUTCOMES_MAX_REJECTED_SHARE", "0.05")),
             publish_url=env("OUTCOMES_PUBLISH_URL") or None,
             publish_reader_role=env("OUTCOMES_PUBLISH_READER_ROLE", "analytics_reader"),
+            compact_min_batches=int(env("OUTCOMES_COMPACT_MIN_BATCHES", "2")),
         )
 
     @property
@@ -137,6 +141,7 @@ class Settings:
                 "OUTCOMES_MAX_BATCH_RECORDS": str(self.max_batch_records),
                 "OUTCOMES_MAX_REJECTED_SHARE": str(self.max_rejected_share),
                 "OUTCOMES_PUBLISH_READER_ROLE": self.publish_reader_role,
+                "OUTCOMES_COMPACT_MIN_BATCHES": str(self.compact_min_batches),
             }
         )
         if self.publish_url:

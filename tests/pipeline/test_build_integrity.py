@@ -233,3 +233,49 @@ def test_a_tampered_batch_is_quarantined_a_stray_file_ignored_and_publish_blocke
     with pytest.raises(StepFailed, match=r"dddd0001.*did not match|did not match.*dddd0001"):
         gate(settings)
     assert "dddd0001" in " ".join(read_step(settings, "gate")["failures"])
+
+
+def test_past_webhook_days_are_compacted_before_a_build_and_staging_keeps_every_delivery_once(tmp_path):
+    """A receiver lands a batch a second; the transform compacts past days into one batch each. The
+    incremental staging that had built the originals then holds the same deliveries, each once."""
+    from datetime import UTC, datetime, timedelta
+
+    import duckdb
+
+    from sandbox.webhooks import zendesk_ticket_solved
+
+    settings = replace(_settings(tmp_path), compact_min_batches=0)
+    day = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0) - timedelta(days=5)
+    created = day - timedelta(days=2)
+    for n in range(6):  # six one-second batches; the last one repeats the first delivery (a vendor retry)
+        delivery = f"ev-{n % 5}"
+        event = {"delivery_id": delivery, "event": "ticket.status_changed",
+                 "received_at": (day + timedelta(seconds=n)).isoformat().replace("+00:00", "Z"), "headers": {},
+                 "payload": zendesk_ticket_solved(700_000 + n % 5, 1001, 1002, created, day, event_id=delivery)}
+        fixture.write_batch(Path(settings.landing_root), "zendesk", "ticket_events", [event],
+                            day + timedelta(seconds=n), f"wh{n:06d}")
+    model = "stg_zendesk__ticket_events"
+
+    def staged() -> list[tuple]:
+        con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+        try:
+            return con.execute(f"select * exclude (_batch_id, _extracted_at) from staging.{model} "
+                               "where event_id like 'ev-%' order by event_id").fetchall()
+        finally:
+            con.close()
+
+    assert transform(settings, select=model)["compacted"] == []
+    before = staged()
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    ids = [r[0] for r in con.execute(f"select event_id from staging.{model} where event_id like 'ev-%' "
+                                     "order by 1").fetchall()]
+    con.close()
+    assert ids == [f"ev-{n}" for n in range(5)] and len(before) == 5  # the retried delivery once
+    directory = Path(settings.landing_root) / "source=zendesk" / "stream=ticket_events" / f"date={day:%Y-%m-%d}"
+    assert len(list(directory.glob("*.manifest.json"))) == 6
+
+    summary = transform(replace(settings, compact_min_batches=2), select=model)
+    assert [(c["stream"], c["day"], c["batches"], c["records"]) for c in summary["compacted"]] == \
+        [("zendesk/ticket_events", f"{day:%Y-%m-%d}", 6, 5)]  # five deliveries, the retried one once
+    assert len(list(directory.glob("*.manifest.json"))) == 1 and len(list(directory.glob("*.jsonl.gz"))) == 1
+    assert staged() == before
