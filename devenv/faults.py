@@ -209,7 +209,8 @@ def hanging_vendor(c: Campaign, name: str) -> Outcome:
             with contextlib.suppress(TimeoutError):
                 held.append(server.accept()[0])
 
-    threading.Thread(target=accept, daemon=True).start()
+    acceptor = threading.Thread(target=accept, daemon=True)
+    acceptor.start()
     settings = replace(c.settings(name), stream_deadline_seconds=3)
     conn = replace(c.connections["harvest"], host=f"http://127.0.0.1:{server.getsockname()[1]}")
     started, error = time.monotonic(), ""
@@ -219,6 +220,7 @@ def hanging_vendor(c: Campaign, name: str) -> Outcome:
         error = str(exc)
     seconds = time.monotonic() - started
     stop.set()
+    acceptor.join()  # before the close: accept() on a closed socket raises in the thread
     for s in held:
         s.close()
     server.close()
