@@ -17,6 +17,7 @@ import asyncio
 import json
 import logging
 import os
+import threading
 import time
 import uuid
 from collections import defaultdict
@@ -54,6 +55,9 @@ class DeliveryStore:
         self._pending: list[tuple[str, bytes, asyncio.Future]] = []
         self._committer: asyncio.Task | None = None
         self._lock = asyncio.Lock()
+        # Landing runs in worker threads: a stop's flush can start while the periodic lander's thread is still
+        # landing (cancelling its task does not stop the thread). One lander at a time, or both land a segment.
+        self._landing = threading.Lock()
         self._fh = None
         self._segment: Path | None = None
         self._segment_lines = 0
@@ -161,10 +165,11 @@ class DeliveryStore:
 
     def land_sealed(self) -> list[Manifest]:
         landed: list[Manifest] = []
-        for segment in sorted(self.dir.glob("*.sealed")):
-            landed += self._land_segment(segment)
-            segment.unlink()
-            _fsync_dir(self.dir)
+        with self._landing:
+            for segment in sorted(self.dir.glob("*.sealed")):
+                landed += self._land_segment(segment)
+                segment.unlink()
+                _fsync_dir(self.dir)
         return landed
 
     def _land_segment(self, segment: Path) -> list[Manifest]:

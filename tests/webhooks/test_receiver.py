@@ -388,3 +388,46 @@ def test_an_oversized_streamed_body_is_refused_before_it_is_read_whole(tmp_path,
     assert len(sent) <= 6  # stopped just past the limit, not after 16 MB
     assert response.status_code == 413 and "65536" in response.json()["error"]
     assert landed(tmp_path / "landing", "github") == []
+
+
+def test_two_landings_at_once_land_each_delivery_once(tmp_path):
+    # A graceful stop flushes while the periodic lander may still be landing in its worker thread (cancelling
+    # the task does not stop the thread): both read the same sealed segment. Each delivery must land once.
+    import threading
+
+    store = DeliveryStore(tmp_path / "journal", str(tmp_path / "landing"), STREAMS.values())
+    store.open()
+
+    async def accept_all():
+        for i in range(30):
+            vendor = ("github", "zendesk")[i % 2]
+            await store.accept(*STREAMS[vendor], f"d-{i}", {"delivery_id": f"d-{i}", "received_at":
+                                                            "2026-11-30T12:00:00Z", "payload": {"n": i}})
+
+    asyncio.run(accept_all())
+    store.close()
+    for segment in (tmp_path / "journal").glob("*.jsonl"):
+        segment.rename(segment.with_suffix(".sealed"))
+    open_batch = store.zone.open_batch
+
+    def slow_open_batch(*args, **kwargs):  # widens the gap between "not landed yet?" and the commit
+        time.sleep(0.3)
+        return open_batch(*args, **kwargs)
+
+    store.zone.open_batch = slow_open_batch
+    errors = []
+
+    def land():
+        try:
+            store.land_sealed()
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=land) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    got = Counter(r["delivery_id"] for vendor in ("github", "zendesk") for r in landed(tmp_path / "landing", vendor))
+    assert got == Counter(f"d-{i}" for i in range(30))
