@@ -272,6 +272,8 @@ def _figure(svg: str, caption: str) -> str:
 def _weekly_chart(weekly: pd.DataFrame, outcome: dict[str, Any]) -> str:
     import matplotlib.pyplot as plt
 
+    if weekly.empty or "cohort" not in weekly:
+        return "<p class='muted'>No weekly series published for this workflow.</p>"
     fig, ax = plt.subplots(figsize=(4.8, 2.5))
     for cohort, colour in (("adopters", "#1565c0"), ("control", "#ef6c00")):
         series = weekly[(weekly["cohort"] == cohort) & ~weekly["suppressed"]].sort_values("week_start")

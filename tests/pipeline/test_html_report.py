@@ -119,6 +119,15 @@ def test_the_report_shows_spend_per_currency_managers_and_data_health_from_the_p
     assert "1 org rows below the minimum group size are not shown" in page
 
 
+def test_a_workflow_without_a_weekly_series_still_gets_its_card(tmp_path):
+    published = write_publication(tmp_path / "analytics.duckdb")
+    with duckdb.connect(str(published)) as con:
+        con.execute("delete from mart_workflow_outcomes_weekly")
+    page = write_html_report(published, tmp_path / "index.html").read_text()
+    assert read_fields(page).fields["support_ticket_resolution"]["effect_pct"] == "-19.4%"
+    assert page.count("No weekly series published for this workflow.") == 2
+
+
 def test_a_missing_publication_says_to_run_the_pipeline(tmp_path):
     with pytest.raises(FileNotFoundError, match="run the pipeline first"):
         write_html_report(tmp_path / "analytics.duckdb", tmp_path / "index.html")
