@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 BOOTSTRAP_PYTHON ?= python3
 
-.PHONY: venv run test lint lock sandbox clean up down bench-webhooks bench-jira bench-dbt bench-ingest bench-generate \
+.PHONY: venv run test lint lock sandbox clean up up-prod down bench-webhooks bench-jira bench-dbt bench-ingest bench-generate \
 	generate faults
 
 venv: $(VENV)/.installed
@@ -33,6 +33,11 @@ sandbox: venv
 # Continuous mode: Airflow standalone + sandbox vendors + webhook receiver, until Ctrl-C or `make down`.
 up: venv
 	$(PY) -m devenv up
+
+# The production shape on this machine: CeleryExecutor, metadata on the local PostgreSQL (database
+# outcomes_airflow, created if missing), Redis broker, one process per component, two workers (docs/deploy.md).
+up-prod: venv
+	$(PY) -m devenv up --executor celery
 
 down: venv
 	$(PY) -m devenv down

@@ -46,7 +46,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
 def cmd_up(args: argparse.Namespace) -> int:
     from devenv.up import up
 
-    return up(None if args.no_sandbox else args.scenario, args.airflow_port, args.webhook_port)
+    return up(None if args.no_sandbox else args.scenario, args.airflow_port, args.webhook_port,
+              executor=args.executor, dags_paused=args.dags_paused)
 
 
 def cmd_down(args: argparse.Namespace) -> int:
@@ -91,11 +92,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=1, help="processes generating shards (each holds one shard)")
     p.set_defaults(func=cmd_generate)
 
-    p = sub.add_parser("up", help="Airflow standalone + sandbox vendors + webhook receiver until Ctrl-C")
+    p = sub.add_parser("up", help="Airflow (standalone, or Celery on PostgreSQL and Redis) + sandbox vendors + "
+                                  "webhook receiver until Ctrl-C")
     p.add_argument("--scenario", default="default", help=scenario_help)
     p.add_argument("--no-sandbox", action="store_true", help="use the AIRFLOW_CONN_OUTCOMES_* connections as set")
     p.add_argument("--airflow-port", type=int, default=int(os.environ.get("OUTCOMES_AIRFLOW_PORT", "8080")))
     p.add_argument("--webhook-port", type=int, default=int(os.environ.get("OUTCOMES_WEBHOOK_PORT", "8090")))
+    p.add_argument("--executor", choices=["standalone", "celery"], default="standalone",
+                   help="standalone: one process, SQLite; celery: one process per component, metadata on "
+                   "PostgreSQL (OUTCOMES_AIRFLOW_DB_URL), Redis broker (OUTCOMES_CELERY_BROKER_URL)")
+    p.add_argument("--dags-paused", action="store_true", help="new DAGs start paused (switch them on in the UI)")
     p.set_defaults(func=cmd_up)
 
     sub.add_parser("down", help="stop a running `up` (by the pid it recorded)").set_defaults(func=cmd_down)

@@ -1,6 +1,12 @@
 """`make up`: the continuous mode. Airflow standalone (isolated AIRFLOW_HOME under data/, SQLite, LocalExecutor),
 the sandbox vendors and the webhook receiver, until Ctrl-C (or `make down`).
 
+`make up-prod` (`--executor celery`): the production shape on this machine. Airflow's metadata database on
+PostgreSQL (its own database, created if missing), CeleryExecutor with Redis as broker and PostgreSQL as
+result backend, and one process per component: api-server, scheduler, dag-processor, triggerer, a worker
+for the `default` queue and a worker with one slot for the `duckdb_writer` queue (the tasks that write
+DuckDB), so the single-writer rule holds however many workers run.
+
 Ingest DAGs poll hourly; a webhook lands within a second and its asset event starts the transform, whose
 Asset starts the gate and publish. Ports: OUTCOMES_AIRFLOW_PORT (8080), OUTCOMES_WEBHOOK_PORT (8090).
 """
@@ -10,12 +16,15 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
 import time
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
@@ -72,9 +81,90 @@ def pid_file(settings: Settings) -> Path:
     return settings.data_dir / "up.pids"
 
 
-def up(scenario: str | None, airflow_port: int, webhook_port: int, ready_timeout: float = 300) -> int:
+@dataclass(frozen=True)
+class CeleryServices:
+    """Where the Celery deployment keeps its state: the metadata database (also the Celery result backend)
+    and the Redis broker. OUTCOMES_AIRFLOW_DB_URL and OUTCOMES_CELERY_BROKER_URL override the local ones."""
+
+    metadata_url: str = "postgresql://postgres@127.0.0.1:5432/outcomes_airflow"
+    broker_url: str = "redis://127.0.0.1:6379/0"
+
+    @classmethod
+    def from_env(cls) -> CeleryServices:
+        return cls(os.environ.get("OUTCOMES_AIRFLOW_DB_URL", cls.metadata_url),
+                   os.environ.get("OUTCOMES_CELERY_BROKER_URL", cls.broker_url))
+
+    @property
+    def database(self) -> str:
+        return urlsplit(self.metadata_url).path.lstrip("/")
+
+    def airflow_env(self) -> dict[str, str]:
+        rest = self.metadata_url.split("://", 1)[1]
+        return {
+            "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"postgresql+psycopg2://{rest}",
+            "AIRFLOW__CELERY__RESULT_BACKEND": f"db+postgresql+psycopg2://{rest}",
+            "AIRFLOW__CELERY__BROKER_URL": self.broker_url,
+        }
+
+    def check_and_create_database(self) -> bool:
+        """Fail with the address when PostgreSQL or Redis does not answer; create the metadata database if
+        missing. True when it was created."""
+        import psycopg
+        import redis
+        from psycopg import sql
+
+        try:
+            redis.Redis.from_url(self.broker_url, socket_connect_timeout=3).ping()
+        except redis.RedisError as exc:
+            raise RuntimeError(f"Redis (the Celery broker) does not answer at {self.broker_url}: {exc}; start it "
+                               "or set OUTCOMES_CELERY_BROKER_URL") from None
+        server = urlunsplit(urlsplit(self.metadata_url)._replace(path="/postgres"))
+        try:
+            with psycopg.connect(server, autocommit=True, connect_timeout=5) as con:
+                if con.execute("select 1 from pg_database where datname = %s", [self.database]).fetchone():
+                    return False
+                con.execute(sql.SQL("create database {}").format(sql.Identifier(self.database)))
+                return True
+        except psycopg.OperationalError as exc:
+            raise RuntimeError(f"PostgreSQL does not answer at {server}: {exc}; start it or set "
+                               "OUTCOMES_AIRFLOW_DB_URL") from None
+
+
+def deployment_secrets(home: Path) -> dict[str, str]:
+    """The secrets every component must share (a JWT signed by the api-server is checked by the workers and
+    the scheduler; log fetching uses the secret key), generated once and kept owner-only in AIRFLOW_HOME."""
+    path = private_file(home / "deployment_secrets.json")
+    known = json.loads(path.read_text() or "{}")
+    if not {"jwt_secret", "secret_key"} <= set(known):
+        known = {"jwt_secret": secrets.token_urlsafe(48), "secret_key": secrets.token_urlsafe(32)}
+        path.write_text(json.dumps(known))
+    return {"AIRFLOW__API_AUTH__JWT_SECRET": known["jwt_secret"], "AIRFLOW__API__SECRET_KEY": known["secret_key"]}
+
+
+def celery_components(airflow: str, airflow_port: int) -> dict[str, list[str]]:
+    """One process per Airflow component; the two workers each take their own queues. The DuckDB writer
+    has one slot and skips the log server (both workers write task logs to the same local folder)."""
+    from outcomes.dag_builders import DUCKDB_WRITER_QUEUE
+
+    return {
+        "api-server": [airflow, "api-server", "--host", "127.0.0.1", "--port", str(airflow_port)],
+        "scheduler": [airflow, "scheduler"],
+        "dag-processor": [airflow, "dag-processor"],
+        "triggerer": [airflow, "triggerer"],
+        "worker-default": [airflow, "celery", "worker", "--queues", "default", "--concurrency", "2",
+                           "--celery-hostname", "default@%h"],
+        "worker-duckdb-writer": [airflow, "celery", "worker", "--queues", DUCKDB_WRITER_QUEUE, "--concurrency", "1",
+                                 "--celery-hostname", f"{DUCKDB_WRITER_QUEUE}@%h", "--skip-serve-logs"],
+    }
+
+
+def up(scenario: str | None, airflow_port: int, webhook_port: int, ready_timeout: float = 300,
+       executor: str = "standalone", dags_paused: bool = False) -> int:
     from outcomes import airflow_env
 
+    if executor not in ("standalone", "celery"):
+        raise ValueError(f"executor must be standalone or celery, got {executor!r}")
     settings = Settings.from_env()
     logs = settings.data_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
@@ -88,8 +178,18 @@ def up(scenario: str | None, airflow_port: int, webhook_port: int, ready_timeout
             settings = stack.enter_context(sandbox_session(scenario, settings))
             extra_env.update(secrets_env())
         settings.export()
+        celery = CeleryServices.from_env() if executor == "celery" else None
+        if celery is not None:
+            # its own home: the standalone's SQLite settings never mix with these
+            os.environ.setdefault("AIRFLOW_HOME", str(settings.data_dir / "airflow-celery"))
+            os.environ.update(celery.airflow_env())
+            created = celery.check_and_create_database()
+            print(f"metadata database {celery.database} on {urlsplit(celery.metadata_url).netloc}"
+                  f"{' (created)' if created else ''}, broker {celery.broker_url}", flush=True)
+        # DAGs run once unpaused (development); --dags-paused leaves them for an operator to switch on
+        os.environ["AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION"] = str(dags_paused)
         home = airflow_env.configure(settings)
-        print("preparing Airflow (isolated home, SQLite metadata DB)...", flush=True)
+        print(f"preparing Airflow ({home}, {'PostgreSQL' if celery else 'SQLite'} metadata DB)...", flush=True)
         airflow_env.ensure_db()
         passwords = private_file(home / "simple_auth_manager_passwords.json.generated")  # Airflow appends to it
         airflow_url = f"http://127.0.0.1:{airflow_port}"
@@ -109,23 +209,35 @@ def up(scenario: str | None, airflow_port: int, webhook_port: int, ready_timeout
             "OUTCOMES_AIRFLOW_USER": "admin",
             "OUTCOMES_AIRFLOW_PASSWORDS_FILE": str(passwords),
         }
-        airflow_log, receiver_log = private_file(logs / "airflow-standalone.log"), private_file(logs / "webhooks.log")
-        procs.append(subprocess.Popen([str(bin_dir / "airflow"), "standalone"], env=env, cwd=PROJECT_ROOT,
-                                      stdout=open(airflow_log, "ab"), stderr=subprocess.STDOUT,
-                                      start_new_session=True))
-        procs.append(subprocess.Popen([sys.executable, "-m", "outcomes.webhooks", "--port", str(webhook_port)],
-                                      env=env, cwd=PROJECT_ROOT, stdout=open(receiver_log, "ab"),
-                                      stderr=subprocess.STDOUT, start_new_session=True))
-        pid_file(settings).write_text(json.dumps({"pid": os.getpid(), "children": [p.pid for p in procs]}))
+        airflow = str(bin_dir / "airflow")
+        if celery is not None:
+            env.update(deployment_secrets(home))
+            components = celery_components(airflow, airflow_port)
+        else:
+            components = {"standalone": [airflow, "standalone"]}
+        components["webhooks"] = [sys.executable, "-m", "outcomes.webhooks", "--port", str(webhook_port)]
+        started: dict[str, subprocess.Popen] = {}
+        component_logs: dict[str, Path] = {}
+        for name, argv in components.items():
+            log_name = "webhooks.log" if name == "webhooks" else f"airflow-{name}.log"
+            component_logs[name] = private_file(logs / log_name)
+            started[name] = subprocess.Popen(argv, env=env, cwd=PROJECT_ROOT, stdout=open(component_logs[name], "ab"),
+                                             stderr=subprocess.STDOUT, start_new_session=True)
+            procs.append(started[name])
+        api_name = "api-server" if celery is not None else "standalone"
+        pid_file(settings).write_text(json.dumps({"pid": os.getpid(), "executor": executor,
+                                                  "children": {n: p.pid for n, p in started.items()}}))
 
         def stop(*_):
             raise KeyboardInterrupt
 
         signal.signal(signal.SIGTERM, stop)
         try:
-            _wait_for(f"{webhook_url}/healthz", "the webhook receiver", procs[1], receiver_log, 60)
+            _wait_for(f"{webhook_url}/healthz", "the webhook receiver", started["webhooks"],
+                      component_logs["webhooks"], 60)
             print(f"waiting for Airflow on {airflow_url} (about a minute on 2 cores)...", flush=True)
-            _wait_for(f"{airflow_url}/api/v2/version", "airflow standalone", procs[0], airflow_log, ready_timeout)
+            _wait_for(f"{airflow_url}/api/v2/version", f"airflow {api_name}", started[api_name],
+                      component_logs[api_name], ready_timeout)
             password = json.loads(passwords.read_text()).get("admin") if passwords.exists() else "(see log)"
             print(f"\nAirflow UI      {airflow_url}   user admin, password {password} ({passwords})")
             for i, vendor in enumerate(VENDORS.values()):
@@ -135,11 +247,15 @@ def up(scenario: str | None, airflow_port: int, webhook_port: int, ready_timeout
             print(f"Published       {settings.published_path}")
             if scenario is not None:
                 print(f"Send sandbox events: {sys.executable} -m sandbox.webhooks --url {webhook_url} --vendor zendesk")
+            if celery is not None:
+                for name, proc in started.items():
+                    print(f"{name:<22}pid {proc.pid:<8} {component_logs[name]}")
             print(f"Logs            {logs}\nCtrl-C (or make down) stops everything.", flush=True)
             while all(p.poll() is None for p in procs):
                 time.sleep(2)
-            failed = next(p for p in procs if p.poll() is not None)
-            print(f"a service exited ({failed.args[-1]}, code {failed.returncode}); stopping", file=sys.stderr)
+            failed = next(n for n, p in started.items() if p.poll() is not None)
+            print(f"a service exited ({failed}, code {started[failed].returncode}, see {component_logs[failed]}); "
+                  "stopping", file=sys.stderr)
             return 1
         except KeyboardInterrupt:
             return 0

@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import os
+from datetime import datetime, timedelta
 from functools import reduce
 from operator import or_
 
 from airflow.sdk import BaseHook, dag, task
 
+from outcomes.alerts import WebhookNotifier
 from outcomes.assets import PUBLISHED, WAREHOUSE, any_landing_asset, landing_asset
 
 START = datetime(2026, 1, 1)
 WAREHOUSE_POOL = "duckdb_writer"  # one slot: DuckDB allows one writing process per file
-DEFAULT_ARGS = {"retries": 1}
+# Under CeleryExecutor the tasks that write DuckDB go to this queue, which one worker with one slot serves
+# (`airflow celery worker --queues duckdb_writer --concurrency 1`): the pool keeps them one at a time, the
+# queue keeps them on the machine that holds the warehouse. Other executors ignore queues.
+DUCKDB_WRITER_QUEUE = "duckdb_writer"
+# Every task of every DAG: one retry after OUTCOMES_RETRY_DELAY_SECONDS, and a failure posts to the
+# connection `outcomes_alerts` (outcomes/alerts.py).
+DEFAULT_ARGS = {
+    "retries": 1,
+    "retry_delay": timedelta(seconds=float(os.environ.get("OUTCOMES_RETRY_DELAY_SECONDS", "300"))),
+    "on_failure_callback": [WebhookNotifier()],
+}
+# A task running past these is failed (then retried): the build has its own timeout (OUTCOMES_BUILD_TIMEOUT_
+# SECONDS, which kills dbt's process group), this is the backstop; gate and publish take minutes.
+TRANSFORM_TIMEOUT = timedelta(seconds=float(os.environ.get("OUTCOMES_BUILD_TIMEOUT_SECONDS", "3600")) + 900)
+PUBLISH_TIMEOUT = timedelta(minutes=float(os.environ.get("OUTCOMES_PUBLISH_TIMEOUT_MINUTES", "30")))
 
 
 def _settings():
@@ -38,7 +54,6 @@ def build_ingest_dag(source: str, schedule: str = "@hourly"):
         f"(`source={source}/stream=.../date=.../<batch>.jsonl.gz`). Credentials: Airflow connection "
         f"`outcomes_{source}`. Each batch is validated with GX before it is committed.",
         default_args=DEFAULT_ARGS,
-        is_paused_upon_creation=False,
     )
     def ingest():
         for stream in module.STREAMS:
@@ -81,7 +96,6 @@ def build_reconcile_dag(schedule: str = "@daily"):
         "(default Sunday) a full reload. Staging keeps the latest extraction per key, so nothing is "
         "duplicated; cursors do not move. Where the vendor gives totals, a count difference is a warning.",
         default_args=DEFAULT_ARGS,
-        is_paused_upon_creation=False,
     )
     def reconcile():
         for source, module in sources().items():
@@ -124,14 +138,14 @@ def build_transform_dag():
         catchup=False,
         max_active_runs=1,
         tags=["transform", "dbt"],
+        default_args=DEFAULT_ARGS,
         doc_md="Runs one `dbt build` over the landing zone when any stream lands a batch (polled or webhook). "
         "Batches that land while it runs are taken by the next run, so bursts coalesce. A run that only "
         "webhook streams triggered builds their models and what depends on them. "
         "Model and test results are in the task log and `data/runs/transform.json`.",
-        is_paused_upon_creation=False,
     )
     def transform():
-        @task(outlets=[WAREHOUSE], pool=WAREHOUSE_POOL)
+        @task(outlets=[WAREHOUSE], pool=WAREHOUSE_POOL, queue=DUCKDB_WRITER_QUEUE, execution_timeout=TRANSFORM_TIMEOUT)
         def dbt_build(triggering_asset_events=None, outlet_events=None) -> dict:
             from outcomes.pipeline import transform as run_transform
             from outcomes.pipeline import webhook_only_selection
@@ -181,20 +195,20 @@ def build_publish_dag():
         catchup=False,
         max_active_runs=1,
         tags=["publish", "quality"],
+        default_args=DEFAULT_ARGS,
         doc_md="Great Expectations gate over the fresh warehouse, then an atomic publish of the marts to "
         "`analytics.duckdb` (and to PostgreSQL schema `analytics` when `OUTCOMES_PUBLISH_URL` or the connection "
         "`outcomes_publish` is set). A failed critical check stops here and the last good file stays. Both check that "
         "the warehouse holds the build named in the triggering warehouse event (`extra.build_id`).",
-        is_paused_upon_creation=False,
     )
     def publish():
-        @task(pool=WAREHOUSE_POOL)
+        @task(pool=WAREHOUSE_POOL, queue=DUCKDB_WRITER_QUEUE, execution_timeout=PUBLISH_TIMEOUT)
         def quality_gate(triggering_asset_events=None) -> dict:
             from outcomes.pipeline import gate
 
             return gate(_settings(), build_id=triggering_build_id(triggering_asset_events))
 
-        @task(outlets=[PUBLISHED], pool=WAREHOUSE_POOL)
+        @task(outlets=[PUBLISHED], pool=WAREHOUSE_POOL, queue=DUCKDB_WRITER_QUEUE, execution_timeout=PUBLISH_TIMEOUT)
         def publish_marts(triggering_asset_events=None) -> dict:
             from outcomes.pipeline import publish as run_publish
 
@@ -204,3 +218,32 @@ def build_publish_dag():
         quality_gate() >> publish_marts()
 
     return publish()
+
+
+def build_freshness_dag(schedule: str = "@hourly"):
+    """The published warehouse's age against OUTCOMES_MAX_PUBLISHED_AGE_HOURS: a too-old (or missing)
+    publication fails the task, which notifies like any failure."""
+
+    @dag(
+        dag_id="published_freshness",
+        schedule=os.environ.get("OUTCOMES_FRESHNESS_SCHEDULE", schedule),
+        start_date=START,
+        catchup=False,
+        max_active_runs=1,
+        tags=["alerting"],
+        doc_md="Fails (and so notifies through the connection `outcomes_alerts`) when `analytics.duckdb` was "
+        "published more than `OUTCOMES_MAX_PUBLISHED_AGE_HOURS` (default 26) hours ago, or never: the "
+        "pipeline has stopped publishing even if no task failed (paused DAGs, a vendor sending nothing).",
+        default_args={**DEFAULT_ARGS, "retries": 0},
+    )
+    def published_freshness():
+        @task(execution_timeout=timedelta(minutes=5))
+        def check_published_age() -> dict:
+            from outcomes.alerts import check_published_age as check
+            from outcomes.alerts import max_published_age_hours
+
+            return check(_settings().published_path, max_published_age_hours())
+
+        check_published_age()
+
+    return published_freshness()

@@ -19,8 +19,8 @@ def _dagbag():
 def test_every_dag_imports_without_error():
     bag = _dagbag()
     assert bag.import_errors == {}
-    assert set(bag.dag_ids) == {f"ingest_{source}" for source in SOURCE_STREAMS} | {"transform", "publish",
-                                                                                      "reconcile"}
+    assert set(bag.dag_ids) == {f"ingest_{source}" for source in SOURCE_STREAMS} | {
+        "transform", "publish", "reconcile", "published_freshness"}
 
 
 def test_parsing_dags_does_not_import_gx_or_dbt():

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
 from datetime import date
 
 import pytest
@@ -30,9 +33,77 @@ def test_compose_parses_and_every_mounted_path_exists():
                 mounts.append(host)
     assert mounts
     for host in set(mounts):
-        if host.startswith("./data"):
-            continue  # created by the pipeline on first run
+        if host.startswith(("./data", "./logs")):
+            continue  # created by the pipeline (and airflow-init) on first run
         assert (ROOT / host).exists(), f"docker-compose mounts {host}, which does not exist"
+
+
+def _compose_command() -> list[str] | None:
+    """A compose implementation that can validate the file here: Debian's docker-compose, or the docker
+    CLI's compose plugin. Neither needs a running engine for `config`."""
+    if shutil.which("docker-compose"):
+        return ["docker-compose"]
+    if shutil.which("docker") and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0:
+        return ["docker", "compose"]
+    return None
+
+
+COMPOSE_ENV = {"AIRFLOW_UID": "1234", "_AIRFLOW_WWW_USER_PASSWORD": "s3cret-for-test",
+               "AIRFLOW__API_AUTH__JWT_SECRET": "jwt-for-test"}
+
+
+def _compose_config(env: dict[str, str]) -> subprocess.CompletedProcess:
+    command = _compose_command()
+    if command is None:
+        pytest.skip("no compose implementation (apt-get install docker-compose, or the docker compose plugin): "
+                    "the compose file cannot be validated here")
+    clean = {k: v for k, v in os.environ.items() if k not in COMPOSE_ENV}
+    return subprocess.run([*command, "-f", str(ROOT / "docker-compose.yml"), "--project-directory", str(ROOT),
+                           "config"], capture_output=True, text=True, env={**clean, **env}, timeout=120)
+
+
+def test_compose_file_validates_and_follows_the_official_airflow_layout():
+    out = _compose_config(COMPOSE_ENV)
+    assert out.returncode == 0, out.stderr
+    services = yaml.safe_load(out.stdout)["services"]
+    airflow = [name for name, svc in services.items() if svc.get("image") == "ai-outcomes-airflow:latest"
+               and name != "airflow-init" and "profiles" not in svc]
+    assert {"airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer",
+            "airflow-worker", "airflow-worker-duckdb-writer", "webhooks"} <= set(airflow)
+    for name in airflow:
+        assert services[name]["user"] == "1234:0", name
+        env = services[name]["environment"]
+        assert env["AIRFLOW__CORE__AUTH_MANAGER"].endswith("fab_auth_manager.FabAuthManager"), name
+        assert env["AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION"] == "true", name
+        assert env["AIRFLOW__API_AUTH__JWT_SECRET"] == "jwt-for-test", name
+        # long syntax (compose v2) or host:container[:mode] (docker-compose 1.x)
+        targets = [v["target"] if isinstance(v, dict) else v.split(":")[1] for v in services[name]["volumes"]]
+        assert "/opt/airflow/logs" in targets, name
+    # every long-running service restarts and is health-checked
+    for name, svc in services.items():
+        if "profiles" in svc or name == "airflow-init":
+            continue
+        assert svc["restart"] == "always", name
+        assert svc["healthcheck"]["test"], name
+    init = services["airflow-init"]
+    assert init["environment"]["_AIRFLOW_DB_MIGRATE"] == "true"
+    assert init["environment"]["_AIRFLOW_WWW_USER_CREATE"] == "true"
+    assert init["environment"]["_AIRFLOW_WWW_USER_PASSWORD"] == "s3cret-for-test"
+    for name in set(airflow) - {"webhooks"}:  # the receiver waits for a healthy api-server instead
+        assert services[name]["depends_on"]["airflow-init"]["condition"] == "service_completed_successfully", name
+    def command(name):  # a string (docker-compose 1.x) or a list (compose v2)
+        value = services[name]["command"]
+        return value if isinstance(value, str) else " ".join(value)
+
+    assert "--queues default" in command("airflow-worker")
+    writer = command("airflow-worker-duckdb-writer")
+    assert "--queues duckdb_writer" in writer and "--concurrency 1" in writer
+
+
+def test_compose_refuses_to_start_without_an_admin_password():
+    out = _compose_config({k: v for k, v in COMPOSE_ENV.items() if k != "_AIRFLOW_WWW_USER_PASSWORD"})
+    assert out.returncode != 0
+    assert "set _AIRFLOW_WWW_USER_PASSWORD in .env" in out.stderr
 
 
 def _write(tmp_path, body: str):
