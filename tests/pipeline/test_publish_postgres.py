@@ -68,8 +68,9 @@ def pg_url():
 
 
 @pytest.fixture
-def pg(pg_url):
-    """A clean database for each test."""
+def pg(pg_url, monkeypatch):
+    """A clean database for each test; publish grants this module's reader role (roles are server-wide)."""
+    monkeypatch.setenv("OUTCOMES_PUBLISH_READER_ROLE", READER)
     with psycopg.connect(pg_url, autocommit=True) as con:
         for schema in ("analytics", "analytics__next", "analytics__old"):
             con.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(schema)))
@@ -126,7 +127,7 @@ def test_postgres_carries_the_duckdb_publication_row_for_row(tmp_path, pg):
 def test_the_reader_role_can_select_and_nothing_else(tmp_path, pg):
     settings = _settings(tmp_path)
     _build(settings, "b1", {"marts.mart_spend": "select 'copilot' as tool, 1900.0 as spend"})
-    publish_to_postgres_with_reader(settings, pg)
+    assert publish(settings, publish_url=pg)["postgres"]["reader_role"] == READER
     with psycopg.connect(pg, autocommit=True) as con:
         con.execute(sql.SQL("set role {}").format(sql.Identifier(READER)))
         assert con.execute("select tool from analytics.mart_spend").fetchall() == [("copilot",)]
@@ -134,12 +135,6 @@ def test_the_reader_role_can_select_and_nothing_else(tmp_path, pg):
                           "create table analytics.mine (x int)", "drop table analytics.mart_spend"):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 con.execute(statement)
-
-
-def publish_to_postgres_with_reader(settings, url: str) -> None:
-    from dataclasses import replace
-
-    publish(replace(settings, publish_reader_role=READER), publish_url=url)
 
 
 def test_a_failed_gate_leaves_the_postgres_publication_untouched(tmp_path, pg):
