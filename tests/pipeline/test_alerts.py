@@ -3,41 +3,13 @@ the notifier, transform and publish have timeouts and retries, and a too-old pub
 
 from __future__ import annotations
 
-import json
-import threading
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import duckdb
 import pytest
-from tests_support import ROOT
+from tests_support import ROOT, WebhookReceiver
 
 from outcomes.alerts import PublishedTooOld, WebhookNotifier, check_published_age, webhook_url
-
-
-class _Receiver:
-    """A local webhook endpoint on 127.0.0.1 that keeps every JSON body posted to it."""
-
-    def __init__(self):
-        received = self.received = []
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                received.append({"path": self.path, "body": json.loads(body)})
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks/outcomes"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +22,7 @@ def airflow_db():
 
 @pytest.fixture
 def receiver(monkeypatch, airflow_db):
-    r = _Receiver()
+    r = WebhookReceiver()
     monkeypatch.setenv("AIRFLOW_CONN_OUTCOMES_ALERTS", r.url)
     yield r
     r.close()

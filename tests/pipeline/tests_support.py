@@ -1,4 +1,7 @@
+import json
+import threading
 from dataclasses import replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from outcomes.settings import Settings
@@ -26,3 +29,28 @@ SOURCE_STREAMS = {
     "github": ["pull_requests", "pull_request_reviews"],
     "harvest": ["time_entries", "users"],
 }
+
+
+class WebhookReceiver:
+    """A local webhook endpoint on 127.0.0.1 that keeps every JSON body posted to it."""
+
+    def __init__(self):
+        received = self.received = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                received.append({"path": self.path, "body": json.loads(body)})
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks/outcomes"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()

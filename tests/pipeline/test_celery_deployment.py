@@ -1,0 +1,273 @@
+"""The production shape run for real: `python -m devenv up --executor celery` (make up-prod) against the
+machine's PostgreSQL and Redis, in a database and a Redis db of its own, stopped (and checked stopped) after.
+
+- In `make test`: a task of the `duckdb_writer` queue is picked up by the one-slot worker, fails, is retried,
+  and its failure reaches a local webhook; the runs, task instances and Celery results are rows in PostgreSQL.
+- In `make test-prod` (-m celery_pipeline, ~10 min): one source is ingested by the deployment on top of the
+  others landed directly, the Assets start transform and publish, and the published marts equal those of
+  the same transform, gate and publish run directly over the same landing zone.
+
+Skipped, saying so, when PostgreSQL (OUTCOMES_PG_HOST/_PORT, default 127.0.0.1:5432, user postgres) or Redis
+(127.0.0.1:6379) does not answer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import psutil
+import pytest
+import requests
+from tests_support import ROOT, WebhookReceiver, isolated_settings
+
+PG_HOST = os.environ.get("OUTCOMES_PG_HOST", "127.0.0.1")
+PG_PORT = int(os.environ.get("OUTCOMES_PG_PORT", "5432"))
+PG_USER = os.environ.get("OUTCOMES_PG_USER", "postgres")
+DATABASE = "outcomes_celery_test"
+METADATA_URL = f"postgresql://{PG_USER}@{PG_HOST}:{PG_PORT}/{DATABASE}"
+BROKER_URL = os.environ.get("OUTCOMES_TEST_BROKER_URL", "redis://127.0.0.1:6379/12")
+
+pytestmark = [pytest.mark.services, pytest.mark.slow]
+
+
+def _answers(host: str, port: int) -> str | None:
+    try:
+        socket.create_connection((host, port), timeout=2).close()
+    except OSError as exc:
+        return str(exc)
+    return None
+
+
+@pytest.fixture(scope="module", autouse=True)
+def services_answer():
+    from urllib.parse import urlsplit
+
+    if problem := _answers(PG_HOST, PG_PORT):
+        pytest.skip(f"PostgreSQL is not reachable at {PG_HOST}:{PG_PORT} ({problem}): the Celery deployment "
+                    "keeps its metadata there")
+    broker = urlsplit(BROKER_URL)
+    if problem := _answers(broker.hostname, broker.port or 6379):
+        pytest.skip(f"Redis is not reachable at {broker.netloc} ({problem}): the Celery deployment's broker")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _fresh_services() -> None:
+    """An empty metadata database and an empty Redis db: nothing of a previous run is scheduled again."""
+    import psycopg
+    import redis
+    from psycopg import sql
+
+    with psycopg.connect(f"postgresql://{PG_USER}@{PG_HOST}:{PG_PORT}/postgres", autocommit=True) as con:
+        con.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(DATABASE)))
+    redis.Redis.from_url(BROKER_URL).flushdb()
+
+
+@dataclass
+class Deployment:
+    url: str
+    data: Path
+    token: str
+    log: Path
+
+    def api(self, method: str, path: str, **kwargs) -> dict:
+        resp = requests.request(method, f"{self.url}/api/v2{path}", headers={"Authorization": f"Bearer {self.token}"},
+                                timeout=30, **kwargs)
+        assert resp.ok, f"{method} {path}: {resp.status_code} {resp.text[:500]}"
+        return resp.json()
+
+    def unpause(self, *dag_ids: str) -> None:
+        for dag_id in dag_ids:
+            self.api("PATCH", f"/dags/{dag_id}", json={"is_paused": False})
+
+    def wait_for_run(self, dag_id: str, timeout: float, states=("success", "failed")) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            runs = self.api("GET", f"/dags/{dag_id}/dagRuns")["dag_runs"]
+            done = [r for r in runs if r["state"] in states]
+            if done:
+                return done[0]
+            time.sleep(3)
+        raise AssertionError(f"no finished {dag_id} run within {timeout:.0f} s; see {self.data / 'logs'}")
+
+    def task_instances(self, dag_id: str, run_id: str) -> dict[str, dict]:
+        tis = self.api("GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances")["task_instances"]
+        return {ti["task_id"]: ti for ti in tis}
+
+
+def _clean_env(data: Path, extra: dict[str, str]) -> dict[str, str]:
+    # the session's Airflow (SQLite, unit-test mode) and any OUTCOMES_* another test exported stay out
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "OUTCOMES_"))}
+    return {**env, "OUTCOMES_DATA_DIR": str(data), "AIRFLOW_HOME": str(data / "airflow-celery"),
+            "OUTCOMES_AIRFLOW_DB_URL": METADATA_URL, "OUTCOMES_CELERY_BROKER_URL": BROKER_URL,
+            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(_free_port()),
+            "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(_free_port()),
+            "OUTCOMES_RETRY_DELAY_SECONDS": "2", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **extra}
+
+
+def _stop(proc: subprocess.Popen, pids_file: Path, recorded: dict[str, int]) -> list[str]:
+    """SIGTERM the `up` process (as `make down` does); what is still alive after is killed and returned."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=120)
+    leaked = []
+    for name, pid in recorded.items():
+        with contextlib.suppress(psutil.NoSuchProcess):
+            p = psutil.Process(pid)
+            if p.status() != psutil.STATUS_ZOMBIE:
+                leaked.append(f"{name} (pid {pid})")
+            for member in [*p.children(recursive=True), p]:
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    member.kill()
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait(timeout=30)
+    return leaked
+
+
+@contextmanager
+def celery_deployment(data: Path, extra_env: dict[str, str], sandbox: bool,
+                      ready_timeout: float = 480) -> Iterator[Deployment]:
+    _fresh_services()
+    data.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    log = data / "up.log"
+    argv = [sys.executable, "-m", "devenv", "up", "--executor", "celery", "--dags-paused",
+            "--airflow-port", str(port), "--webhook-port", str(_free_port())]
+    if not sandbox:
+        argv.append("--no-sandbox")
+    proc = subprocess.Popen(argv, cwd=ROOT, env=_clean_env(data, extra_env), stdout=open(log, "wb"),
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    pids_file = data / "up.pids"
+    recorded: dict[str, int] = {}
+    try:
+        deadline = time.monotonic() + ready_timeout
+        while "stops everything" not in log.read_text(errors="replace"):
+            assert proc.poll() is None, f"make up-prod exited with {proc.returncode}:\n{log.read_text()[-3000:]}"
+            assert time.monotonic() < deadline, f"not ready in {ready_timeout:.0f} s:\n{log.read_text()[-3000:]}"
+            time.sleep(2)
+        recorded = json.loads(pids_file.read_text())["children"]
+        passwords = data / "airflow-celery" / "simple_auth_manager_passwords.json.generated"
+        url = f"http://127.0.0.1:{port}"
+        resp = requests.post(f"{url}/auth/token", json={"username": "admin",
+                                                        "password": json.loads(passwords.read_text())["admin"]},
+                             timeout=30)
+        resp.raise_for_status()
+        yield Deployment(url, data, resp.json()["access_token"], log)
+    finally:
+        leaked = _stop(proc, pids_file, recorded)
+        assert not leaked, f"still running after the deployment was stopped: {leaked}"
+        assert not pids_file.exists(), "up.pids was left behind"
+
+
+def _metadata(query: str, params=()) -> list[tuple]:
+    import psycopg
+
+    with psycopg.connect(METADATA_URL) as con:
+        return con.execute(query, params).fetchall()
+
+
+def test_the_duckdb_writer_worker_runs_retries_and_reports_a_failing_gate_with_metadata_on_postgres(tmp_path):
+    """Nothing is built, so the gate (queue duckdb_writer) fails: tried twice by the one-slot worker, then
+    the failure reaches the webhook of connection outcomes_alerts."""
+    receiver = WebhookReceiver()
+    try:
+        with celery_deployment(tmp_path / "data", {"AIRFLOW_CONN_OUTCOMES_ALERTS": receiver.url},
+                               sandbox=False) as deployment:
+            deployment.unpause("publish")
+            run_id = deployment.api("POST", "/dags/publish/dagRuns", json={"logical_date": None})["dag_run_id"]
+            run = deployment.wait_for_run("publish", timeout=300)
+            gate = deployment.task_instances("publish", run_id)["quality_gate"]
+            deadline = time.monotonic() + 30
+            while not receiver.received and time.monotonic() < deadline:
+                time.sleep(1)
+    finally:
+        receiver.close()
+    assert run["state"] == "failed"
+    assert (gate["state"], gate["queue"], gate["try_number"]) == ("failed", "duckdb_writer", 2)
+    # the scheduler, the workers and the api-server agree through PostgreSQL; Celery keeps its results there
+    assert _metadata("select state from dag_run where dag_id = 'publish'") == [("failed",)]
+    assert _metadata("select queue, state, try_number from task_instance where task_id = 'quality_gate'") == \
+        [("duckdb_writer", "failed", 2)]
+    assert _metadata("select count(*) from celery_taskmeta")[0][0] >= 2  # both tries, as Celery results
+    [message] = [m["body"] for m in receiver.received]
+    assert (message["dag_id"], message["task_id"], message["try_number"]) == ("publish", "quality_gate", 2)
+    assert message["error"].startswith("StepFailed: ")
+    # the writer worker took it, the default worker did not
+    assert "duckdb_writer" in (tmp_path / "data" / "logs" / "airflow-worker-duckdb-writer.log").read_text()
+
+
+def _tables(path: Path) -> dict[str, list[tuple]]:
+    import duckdb
+
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        names = [r[0] for r in con.execute("select table_name from information_schema.tables "
+                                           "where table_name <> '_publication' order by 1").fetchall()]
+        return {n: sorted(con.execute(f'select * from "{n}"').fetchall(), key=repr) for n in names}
+    finally:
+        con.close()
+
+
+@pytest.mark.celery_pipeline
+def test_celery_deployment_publishes_the_same_marts_as_the_steps_run_directly(tmp_path):
+    from devenv.sandbox_env import sandbox_session
+    from outcomes.pipeline import conn_id_for, gate, ingest, publish, transform
+
+    celery_source = "openai"
+    data = tmp_path / "data"
+    settings = isolated_settings(data)
+    # every other source landed directly: the gate needs all of them; the deployment adds one more
+    with sandbox_session("default", settings) as on_sandbox:
+        from connectors import sources
+        from connectors.config import ConnectionConfig
+
+        for source in sources():
+            if source != celery_source:
+                ingest(source, ConnectionConfig.from_env(conn_id_for(source)), on_sandbox)
+    started = time.monotonic()
+    with celery_deployment(data, {}, sandbox=True) as deployment:
+        deployment.unpause("transform", "publish", f"ingest_{celery_source}")
+        ingest_run = deployment.wait_for_run(f"ingest_{celery_source}", timeout=600)
+        assert ingest_run["state"] == "success"
+        publish_run = deployment.wait_for_run("publish", timeout=1200)
+        assert publish_run["state"] == "success", deployment.task_instances("publish", publish_run["dag_run_id"])
+        transform_runs = deployment.api("GET", "/dags/transform/dagRuns")["dag_runs"]
+        assert [r["run_type"] for r in transform_runs] == ["asset_triggered"]
+        assert publish_run["run_type"] == "asset_triggered"
+        for ti in deployment.task_instances("publish", publish_run["dag_run_id"]).values():
+            assert ti["queue"] == "duckdb_writer"
+    seconds = time.monotonic() - started
+    # the same steps, run directly over a copy of the same landing zone
+    direct_data = tmp_path / "direct"
+    shutil.copytree(data / "landing", direct_data / "landing")
+    direct = isolated_settings(direct_data)
+    workflows = data / "sandbox" / "default_workflows.yml"
+    overrides = data / "sandbox" / "default_identity_overrides.csv"
+    direct = replace(direct, workflows_path=workflows, extra_identity_overrides=overrides)
+    direct.export()
+    build = transform(direct)
+    gate(direct, build_id=build["build_id"])
+    publish(direct, build_id=build["build_id"])
+    celery_marts, direct_marts = _tables(settings.published_path), _tables(direct.published_path)
+    assert set(celery_marts) == set(direct_marts) and len(celery_marts) > 5
+    for name in direct_marts:
+        assert celery_marts[name] == direct_marts[name], name
+    print(f"celery deployment: {seconds:.0f} s from start to published; {len(celery_marts)} marts equal")
