@@ -119,7 +119,18 @@ def node_seconds(run_results: Path) -> dict[str, float]:
 
 
 def write_snapshot(landing: Path, path: Path) -> Path:
-    path.write_text("".join(json.dumps(b) + "\n" for b in LandingZone(str(landing)).committed_batches()))
+    """The batch list the build reads, as the transform freezes it: every batch checked against its manifest
+    (a benchmark over a tampered landing zone would measure a build nobody would publish)."""
+    zone = LandingZone(str(landing))
+    manifests, _ = zone.scan()
+    batches = []
+    for manifest_path, manifest, unreadable in manifests:
+        problem = unreadable or zone.verify_batch(manifest)
+        if problem:
+            raise SystemExit(f"{manifest_path}: {problem}; restore or remove the batch before benchmarking")
+        batches.append({"source": manifest.source, "stream": manifest.stream, "batch_id": manifest.batch_id,
+                        "data_file": manifest.data_file})
+    path.write_text("".join(json.dumps(b) + "\n" for b in batches))
     return path
 
 
