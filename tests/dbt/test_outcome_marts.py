@@ -35,31 +35,37 @@ def lab(n: int) -> tuple[str, str, int]:
     return f"lab{n}.lab@acme.example", f"lab{n}-lab_acme", 7000 + n
 
 
-# person -> list of (week index, actions) on the Monday of that week; "passive" = suggestions only
-LAB_PLAN: dict[int, list[tuple[int, int]]] = {
-    1: [(w, 15) for w in range(12)],                       # 12 weeks, 180 actions: power (at the boundary)
-    2: [(0, 14)] + [(w, 15) for w in range(1, 12)],        # 12 weeks, 179 actions: habitual
-    3: [(w, 1) for w in range(3, 12)],                     # exactly 9 weeks: habitual
-    4: [(w, 30) for w in range(8)],                        # 8 weeks, 240 actions: novice; idle lately
-    5: [(11, 12)],                                         # 12 actions: novice (at the boundary)
-    6: [(11, 11)],                                         # 11 actions: low
-    7: [],                                                 # seat, no use: none
+# person -> list of (week index, day of the week, actions); "passive" = suggestions only. GitHub Copilot's
+# thresholds (seed adoption_segment_thresholds v2): power = active in >= 9 of 12 weeks and >= 60 actions a
+# week on average (720 in 12 weeks); habitual = >= 9 active weeks; novice = >= 2 a week (24); low = any.
+LAB_PLAN: dict[int, list[tuple[int, int, int]]] = {
+    1: [(w, 0, 60) for w in range(12)],                          # 12 weeks, 720 actions: power (at the boundary)
+    2: [(0, 0, 59)] + [(w, 0, 60) for w in range(1, 12)],        # 12 weeks, 719 actions: habitual
+    3: [(w, 0, 1) for w in range(3, 12)],                        # exactly 9 weeks: habitual
+    4: [(w, 0, 100) for w in range(8)],                          # 8 weeks, 800 actions: novice; idle lately
+    5: [(11, 0, 24)],                                            # 24 actions: novice (at the boundary)
+    6: [(11, 0, 23)],                                            # 23 actions: low
+    7: [],                                                       # seat, no use: none
+    # A real moderate user: about half the workdays, ten interactions a day (Monday, Wednesday, and Friday
+    # every other week): 12 weeks, 300 actions. Habitual; the v1 rule (180 actions, one unit for every
+    # tool) called this person power, which left Copilot's habitual segment empty.
+    9: [(w, d, 10) for w in range(12) for d in ((0, 2, 4) if w % 2 == 0 else (0, 2))],
 }
 PASSIVE_ONLY = 8  # suggestions shown in the last week, never acted on: none, reported, not engaged
-SEATED = [1, 2, 3, 4, 5, 6, 7]
-# Hand-computed at LAST_WEEK (trailing 28 days = the last 4 weeks):
-#   segments: power {1}, habitual {2, 3}, novice {4, 5}, low {6}, none {7, 8}
-#   engaged (>= 2 active days in 28 d): {1, 2, 3}; box-ticking (licensed or reported, not engaged):
+SEATED = [1, 2, 3, 4, 5, 6, 7, 9]
+# Hand-computed at LAST_WEEK (trailing 28 days = the last 4 weeks, 8..11):
+#   segments: power {1}, habitual {2, 3, 9}, novice {4, 5}, low {6}, none {7, 8}
+#   engaged (>= 2 active days in 28 d): {1, 2, 3, 9}; box-ticking (licensed or reported, not engaged):
 #   {4, 5, 6, 7} licensed + {8} reported = 5
-#   depth = mean actions per active day of those active in 28 d: 1: 60/4, 2: 60/4, 3: 4/4, 5: 12/1, 6: 11/1
-#         = (15 + 15 + 1 + 12 + 11) / 5 = 10.8
-EXPECTED_LAB = {"people_n": 8, "licensed_n": 7, "power_n": 1, "habitual_n": 2, "novice_n": 2, "low_n": 1,
-                "none_n": 2, "engaged_n": 3, "box_ticking_n": 5, "depth": 10.8}
+#   depth = mean actions per active day of those active in 28 d: 1: 240/4, 2: 240/4, 3: 4/4, 5: 24/1,
+#         6: 23/1, 9: (4 x 20 + 2 x 10) / 10 = 10  ->  (60 + 60 + 1 + 24 + 23 + 10) / 6 = 29.67
+EXPECTED_LAB = {"people_n": 9, "licensed_n": 8, "power_n": 1, "habitual_n": 3, "novice_n": 2, "low_n": 1,
+                "none_n": 2, "engaged_n": 4, "box_ticking_n": 5, "depth": 29.67}
 
 
 def lab_graph_users() -> list[dict]:
     users = []
-    for n in range(1, 9):
+    for n in range(1, 10):
         mail, _, _ = lab(n)
         user = fixture.graph_user(f"00000000-0000-0000-0000-{7000 + n:012d}", f"Lab {n}", mail, "Lab",
                                   "Researcher", None)
@@ -76,7 +82,8 @@ def lab_copilot_day(n: int, day: date, actions: int, suggestions: int = 0) -> di
 
 
 def lab_days() -> list[dict]:
-    records = [lab_copilot_day(n, WEEKS[w], actions) for n, plan in LAB_PLAN.items() for w, actions in plan]
+    records = [lab_copilot_day(n, WEEKS[w] + timedelta(days=d), actions)
+               for n, plan in LAB_PLAN.items() for w, d, actions in plan]
     records += [lab_copilot_day(PASSIVE_ONLY, WEEKS[11] + timedelta(days=k), 0, suggestions=6) for k in range(3)]
     return records
 
@@ -154,6 +161,13 @@ def test_segment_boundaries_engaged_and_box_ticking(warehouses):
         assert dict(zip(cols, row[0], strict=True)) == pytest.approx(EXPECTED_LAB), tool
 
 
+def test_segments_carry_the_threshold_version_they_were_judged_with(warehouses):
+    rows = query(warehouses["base"], """
+        select distinct tool, thresholds_version, metric_version from marts.mart_adoption_segments
+        where team = 'Lab A' and tool in ('any', 'github_copilot') order by tool""")
+    assert rows == [("any", 2, 2), ("github_copilot", 2, 2)]
+
+
 def test_later_activity_does_not_move_anyone_between_cohorts(warehouses):
     sql = "select person_key, cohort from marts.fct_workflow_cohorts order by person_key"
     base, later = query(warehouses["base"], sql), query(warehouses["later"], sql)
@@ -168,7 +182,7 @@ def test_later_activity_does_not_move_anyone_between_cohorts(warehouses):
 def test_identity_coverage_counts_units_of_unlinked_accounts(warehouses):
     rows = dict(query(warehouses["base"], "select source, coverage from marts.mart_identity_coverage"))
     # Copilot user-days: 20 from the tiny company (the vendor's own example user `login1` matches nobody)
-    # plus 46 Lab days, all linked by the EMU rule -> 65 / 66
+    # plus the Lab's days (one per LAB_PLAN entry, three passive), all linked by the EMU rule
     lab_units = sum(len(p) for p in LAB_PLAN.values()) + 3
     assert rows["github_copilot"] == pytest.approx(round((19 + lab_units) / (20 + lab_units), 4))
     # Zendesk tickets: the vendor example ticket's assignee (235323, pat.agent@other.example) is unknown

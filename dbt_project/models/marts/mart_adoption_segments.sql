@@ -1,6 +1,8 @@
 -- Adoption depth per department, team, AI tool (and `any` tool) and ISO week: people per usage segment,
--- engaged and box-ticking counts, depth and breadth. Definition v1 in the YAML. Each week is judged at its
+-- engaged and box-ticking counts, depth and breadth. Definition v2 in the YAML. Each week is judged at its
 -- end, over the trailing 12 weeks (segments) and the trailing 4 weeks = 28 days (engaged, depth, breadth).
+-- Segment thresholds are per tool (seed adoption_segment_thresholds): one action is a different unit in
+-- each tool, so one number for all would call a moderate Copilot user `power`.
 {%- set min_group_size = var('min_group_size') | int %}
 
 with
@@ -179,28 +181,68 @@ breadth as (
 
 ),
 
-classified as (
+thresholds as (
+
+    select * from {{ ref('adoption_segment_thresholds') }}
+
+),
+
+tool_classified as (
 
     select
         windowed.*,
-        coalesce(breadth.features_28d, 0) as features_28d,
-        case when licenses.licensed_at < {{ add_days('7', 'windowed.week_start') }} then 1 else 0 end as is_licensed,
         case
-            when windowed.active_weeks_12 >= 9 and windowed.actions_12w >= 15 * 12 then 'power'
-            when windowed.active_weeks_12 >= 9 then 'habitual'
-            when windowed.actions_12w >= 12 then 'novice'
-            when windowed.actions_12w > 0 then 'low'
+            when windowed.tool = 'any' then null
+            when windowed.active_weeks_12 >= thresholds.power_min_active_weeks
+                and windowed.actions_12w >= 12 * thresholds.power_min_weekly_actions then 4
+            when windowed.active_weeks_12 >= thresholds.habitual_min_active_weeks then 3
+            when windowed.actions_12w >= 12 * thresholds.novice_min_weekly_actions then 2
+            when windowed.actions_12w > 0 then 1
+            else 0
+        end as segment_rank
+    from windowed
+    left join thresholds on windowed.tool = thresholds.tool
+
+),
+
+-- `any`: actions of different tools are different units, so a person's segment over all tools is their
+-- highest segment in any one tool, not a threshold on summed actions
+any_rank as (
+
+    select person_key, week_start, max(segment_rank) as segment_rank
+    from tool_classified
+    where tool <> 'any'
+    group by person_key, week_start
+
+),
+
+classified as (
+
+    select
+        tool_classified.*,
+        coalesce(breadth.features_28d, 0) as features_28d,
+        case when licenses.licensed_at < {{ add_days('7', 'tool_classified.week_start') }} then 1 else 0 end
+            as is_licensed,
+        case coalesce(tool_classified.segment_rank, any_rank.segment_rank, 0)
+            when 4 then 'power'
+            when 3 then 'habitual'
+            when 2 then 'novice'
+            when 1 then 'low'
             else 'none'
         end as segment,
-        windowed.active_days_28d >= 2 as is_engaged
-    from windowed
+        tool_classified.active_days_28d >= 2 as is_engaged
+    from tool_classified
+    left join any_rank
+        on tool_classified.tool = 'any'
+        and tool_classified.person_key = any_rank.person_key
+        and tool_classified.week_start = any_rank.week_start
     left join breadth
-        on windowed.person_key = breadth.person_key
-        and windowed.tool = breadth.tool
-        and windowed.week_start = breadth.week_start
+        on tool_classified.person_key = breadth.person_key
+        and tool_classified.tool = breadth.tool
+        and tool_classified.week_start = breadth.week_start
     left join licenses
-        on windowed.person_key = licenses.person_key
-        and windowed.tool = licenses.tool
+        on tool_classified.person_key = licenses.person_key
+        and tool_classified.tool = licenses.tool
 
 ),
 
@@ -246,6 +288,11 @@ select
     {%- endfor %}
     case when counts.people_n >= {{ min_group_size }} then {{ round_pct('counts.depth') }} end as depth,
     case when counts.people_n >= {{ min_group_size }} then {{ round_pct('counts.breadth') }} end as breadth,
-    1 as metric_version
+    -- the tool's threshold version; for `any`, the newest of them
+    cast(coalesce(tool_thresholds.thresholds_version, all_thresholds.thresholds_version) as {{ dbt.type_bigint() }})
+        as thresholds_version,
+    2 as metric_version
 from counts
 cross join bounds
+cross join (select max(thresholds_version) as thresholds_version from thresholds) as all_thresholds
+left join thresholds as tool_thresholds on counts.tool = tool_thresholds.tool
