@@ -1,4 +1,5 @@
-"""GitHub Copilot: per-user daily usage (usage-metrics reports API) and seat assignments.
+"""GitHub Copilot: per-user daily usage (usage-metrics reports API), seat assignments and the org's seat
+billing summary (purchased seats: `seat_breakdown.total`).
 
 Connection: host = API base (https://api.github.com), password = token (classic `read:org` +
 `manage_billing:copilot`, or fine-grained "Organization Copilot metrics" read), extra.org,
@@ -69,6 +70,13 @@ def _extract_seats(client: VendorHttpClient, ctx: ExtractContext) -> Iterator[Pa
         yield Page(records)
 
 
+def _extract_billing(client: VendorHttpClient, ctx: ExtractContext) -> Iterator[Page]:
+    body = client.get_json(f"orgs/{client.settings['org']}/copilot/billing")
+    if not isinstance(body, dict) or not isinstance(body.get("seat_breakdown"), dict):
+        raise MalformedResponseError("GitHub Copilot billing for the org has no seat_breakdown object.")
+    yield Page([body])
+
+
 USERS_DAILY = Stream(
     source=SOURCE,
     name="users_daily",
@@ -86,4 +94,14 @@ SEATS = Stream(
     extract=_extract_seats,
     description="Copilot seat assignments with last activity (full snapshot each run).",
 )
-STREAMS = (USERS_DAILY, SEATS)
+BILLING = Stream(
+    source=SOURCE,
+    name="billing",
+    # one object per org and plan: the plan is its key
+    primary_key=("plan_type",),
+    disposition="snapshot",
+    extract=_extract_billing,
+    description="The org's Copilot seat billing summary: seat_breakdown (total billed seats, added this cycle, "
+    "pending), plan and policies (one record, full snapshot each run).",
+)
+STREAMS = (USERS_DAILY, SEATS, BILLING)

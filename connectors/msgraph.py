@@ -1,4 +1,5 @@
-"""Microsoft Graph: the people directory (`GET /v1.0/users`), app-only OAuth2 client credentials.
+"""Microsoft Graph: the people directory (`GET /v1.0/users`) and the tenant's licences
+(`GET /v1.0/subscribedSkus`: prepaid units per SKU), app-only OAuth2 client credentials.
 
 Connection: host = Graph base URL (https://graph.microsoft.com/v1.0), login = client id,
 password = client secret, extra.tenant_id, optional extra.login_url (https://login.microsoftonline.com).
@@ -83,7 +84,8 @@ def make_client(conn: ConnectionConfig, **overrides) -> VendorHttpClient:
         secrets=(conn.password or "",),
         hints={
             401: "the app token was rejected",
-            403: "the app lacks the User.Read.All application permission (grant admin consent)",
+            403: "the app lacks the User.Read.All (users) or Organization.Read.All (subscribedSkus) application "
+            "permission (grant admin consent)",
         },
         **overrides,
     )
@@ -104,4 +106,20 @@ USERS = Stream(
     description="Directory users with department, job title and manager (full snapshot each run).",
 )
 
-STREAMS = (USERS,)
+def _extract_subscribed_skus(client: VendorHttpClient, ctx: ExtractContext) -> Iterator[Page]:
+    # one page: Graph returns every SKU of the tenant at once (no paging, no $top)
+    for records in odata_pages(client, "subscribedSkus", {}):
+        yield Page(records)
+
+
+SUBSCRIBED_SKUS = Stream(
+    source=SOURCE,
+    name="subscribed_skus",
+    primary_key=("skuId",),
+    disposition="snapshot",
+    extract=_extract_subscribed_skus,
+    description="The tenant's subscribed SKUs with prepaid (purchased) and consumed (assigned) units "
+    "(full snapshot each run).",
+)
+
+STREAMS = (USERS, SUBSCRIBED_SKUS)

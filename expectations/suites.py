@@ -54,6 +54,24 @@ def _landing_copilot_seats(_: dict) -> list:
     ]
 
 
+def _landing_copilot_billing(_: dict) -> list:
+    return [
+        gxe.ExpectTableRowCountToBeBetween(min_value=1, max_value=1, severity="critical"),
+        gxe.ExpectColumnValuesToNotBeNull(column="seat_breakdown.total", severity="critical"),
+        gxe.ExpectColumnValuesToBeBetween(column="seat_breakdown.total", min_value=0, severity="critical"),
+    ]
+
+
+def _landing_msgraph_subscribed_skus(_: dict) -> list:
+    return [
+        gxe.ExpectColumnValuesToNotBeNull(column="skuId", severity="critical"),
+        gxe.ExpectColumnValuesToBeUnique(column="skuId", severity="critical"),
+        gxe.ExpectColumnValuesToNotBeNull(column="skuPartNumber", severity="critical"),
+        gxe.ExpectColumnValuesToBeBetween(column="prepaidUnits.enabled", min_value=0, severity="critical"),
+        gxe.ExpectColumnValuesToBeBetween(column="consumedUnits", min_value=0, severity="critical"),
+    ]
+
+
 def _landing_zendesk_tickets(_: dict) -> list:
     return [
         gxe.ExpectColumnValuesToNotBeNull(column="id", severity="critical"),
@@ -89,6 +107,8 @@ LANDING_SUITES: dict[str, SuiteSpec] = {
     "github_copilot/users_daily": SuiteSpec("landing.github_copilot.users_daily", _landing_copilot_users_daily,
                                             aliases={"day": ("report_day",), "user_login": ("login",)}),
     "github_copilot/seats": SuiteSpec("landing.github_copilot.seats", _landing_copilot_seats),
+    "github_copilot/billing": SuiteSpec("landing.github_copilot.billing", _landing_copilot_billing),
+    "msgraph/subscribed_skus": SuiteSpec("landing.msgraph.subscribed_skus", _landing_msgraph_subscribed_skus),
     "zendesk/tickets": SuiteSpec("landing.zendesk.tickets", _landing_zendesk_tickets),
     "zendesk/users": SuiteSpec("landing.zendesk.users", _landing_zendesk_users),
 }
@@ -162,6 +182,26 @@ def _mart_workflow_outcomes(settings: dict) -> list:
     ]
 
 
+SEAT_COUNT_COLUMNS = ("seats_purchased", "seats_assigned", "seats_unresolved", "seats_unassigned", "active_n",
+                      "engaged_n", "idle_n")
+SPEND_COLUMNS = ("seat_spend", "metered_spend", "total_spend", "idle_spend", "cost_per_engaged_user")
+
+
+def _mart_seat_utilization(_: dict) -> list:
+    # a negative seat count means the purchased figure or the assignments are wrong: never publish it
+    checks = [gxe.ExpectColumnValuesToBeBetween(column=c, min_value=0, severity="critical")
+              for c in SEAT_COUNT_COLUMNS]
+    # a purchased figure below the seats assigned (out-of-date seed, reduced contract) is published as
+    # unknown; the run says so
+    checks.append(gxe.ExpectColumnValuesToBeInSet(column="purchased_below_assigned", value_set=[False],
+                                                  severity="warning"))
+    return checks
+
+
+def _mart_ai_cost(_: dict) -> list:
+    return [gxe.ExpectColumnValuesToBeBetween(column=c, min_value=0, severity="critical") for c in SPEND_COLUMNS]
+
+
 def _mart_identity_coverage(settings: dict) -> list:
     return [
         gxe.ExpectTableRowCountToBeBetween(min_value=1, severity="critical"),
@@ -202,6 +242,10 @@ GATE_SUITES: dict[str, SuiteSpec] = {
     "mart_adoption_weekly": SuiteSpec("mart.adoption_weekly", _mart_adoption_weekly),
     "mart_workflow_outcomes": SuiteSpec("mart.workflow_outcomes", _mart_workflow_outcomes),
     "mart_identity_coverage": SuiteSpec("mart.identity_coverage", _mart_identity_coverage, id_columns=("source",)),
+    "mart_seat_utilization": SuiteSpec("mart.seat_utilization", _mart_seat_utilization,
+                                       id_columns=("tool", "month_start", "level", "department", "team")),
+    "mart_ai_cost": SuiteSpec("mart.ai_cost", _mart_ai_cost,
+                              id_columns=("tool", "month_start", "level", "department", "team", "currency")),
 }
 FRESHNESS_SUITE = SuiteSpec("landing.freshness", _landing_freshness)
 

@@ -48,6 +48,33 @@ def seats(company: Company) -> list[Record]:
     return cached(company, "github_copilot:seats", lambda: _build_seats(company))
 
 
+# Purchased seats above those assigned: a company buys a little headroom (seat_breakdown.total is what is billed).
+SEAT_HEADROOM_SHARE = 0.05
+
+
+def billing(company: Company) -> Record:
+    """The org's seat billing summary as GET /orgs/{org}/copilot/billing returns it."""
+    all_seats = seats(company)
+    total = len(all_seats) + int(np.ceil(round(SEAT_HEADROOM_SHARE * len(all_seats), 6)))
+    active = sum(1 for s in all_seats if s.get("last_activity_at"))
+    return {
+        "seat_breakdown": {
+            "total": total,
+            "added_this_cycle": sum(1 for s in all_seats if s["created_at"][:7] == company.end_date.isoformat()[:7]),
+            "pending_invitation": 0,
+            "pending_cancellation": sum(1 for s in all_seats if s.get("pending_cancellation_date")),
+            "active_this_cycle": active,
+            "inactive_this_cycle": len(all_seats) - active,
+        },
+        "seat_management_setting": "assign_selected",
+        "ide_chat": "enabled",
+        "platform_chat": "enabled",
+        "cli": "enabled",
+        "public_code_suggestions": "block",
+        "plan_type": "business",
+    }
+
+
 def active_days(company: Company) -> list[date]:
     """Days that have at least one users-1-day record."""
     cols = np.nonzero(company.activity.any(axis=0))[0]

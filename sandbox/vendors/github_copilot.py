@@ -152,6 +152,13 @@ def routes(state: SandboxState) -> list[Route]:
         response = JSONResponse({"total_seats": len(all_seats), "seats": chunk}, headers=headers)
         return truncate(response) if fault and fault.kind == "malformed" else response
 
+    async def billing(request: Request) -> Response:
+        early, fault, headers = gate(request)
+        if early is not None:
+            return early
+        response = JSONResponse(github_copilot.billing(company), headers=headers)
+        return truncate(response) if fault and fault.kind == "malformed" else response
+
     async def not_found(request: Request) -> Response:
         early, _, headers = gate(request)
         return early if early is not None else gh_error(404, "Not Found", headers=headers)
@@ -159,6 +166,7 @@ def routes(state: SandboxState) -> list[Route]:
     return [
         Route("/github/orgs/{org}/copilot/metrics/reports/users-1-day", users_1_day, methods=["GET"]),
         Route("/github/orgs/{org}/copilot/billing/seats", seats, methods=["GET"]),
+        Route("/github/orgs/{org}/copilot/billing", billing, methods=["GET"]),
         Route("/github/orgs/{org}/{rest:path}", not_found, methods=["GET"]),
         Route("/copilot-reports/{opaque}", download, methods=["GET"]),
     ]

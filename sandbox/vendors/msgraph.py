@@ -1,4 +1,4 @@
-"""Microsoft identity platform token endpoint and Graph /users."""
+"""Microsoft identity platform token endpoint, Graph /users and /subscribedSkus."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from sandbox import credentials
-from sandbox.records.msgraph import graph_users
+from sandbox.records.msgraph import graph_users, subscribed_skus
 from sandbox.vendors.common import SandboxState, base_url, error_body, respond_body, target, truncate
 from sandbox.vendors.faults import Fault
 
@@ -175,7 +175,19 @@ def routes(state: SandboxState) -> list[Route]:
         response = JSONResponse(body, headers={"request-id": str(uuid.uuid4())})
         return truncate(response) if fault and fault.kind == "malformed" else response
 
+    async def skus(request: Request) -> Response:
+        fault = state.faults.take("msgraph", target(request))
+        if fault and fault.kind == "status":
+            return _status_fault(fault, graph=True)
+        if (denied := _check_bearer(request)) is not None:
+            return denied
+        body = {"@odata.context": f"{base_url(request)}/graph/v1.0/$metadata#subscribedSkus",
+                "value": subscribed_skus(company)}
+        response = JSONResponse(body, headers={"request-id": str(uuid.uuid4())})
+        return truncate(response) if fault and fault.kind == "malformed" else response
+
     return [
         Route("/login/{tenant}/oauth2/v2.0/token", token, methods=["POST"]),
         Route("/graph/v1.0/users", users, methods=["GET"]),
+        Route("/graph/v1.0/subscribedSkus", skus, methods=["GET"]),
     ]

@@ -21,7 +21,10 @@ REPO = Path(__file__).resolve().parents[2]
 PROJECT = REPO / "dbt_project"
 DBT = Path(sys.executable).parent / "dbt"
 SOURCES = ("msgraph", "github_copilot", "m365_copilot", "openai", "anthropic", "zendesk", "jira", "github", "harvest")
-MODELS = [*(f"path:models/staging/{source}" for source in SOURCES), "int_ai_credits_daily__github_copilot"]
+MODELS = [*(f"path:models/staging/{source}" for source in SOURCES), "int_ai_credits_daily__github_copilot",
+          "int_seats_purchased"]
+# the Graph example tenant has no Copilot SKU: its two SKUs stand in for Copilot ones
+COPILOT_SKUS = ["ENTERPRISEPREMIUM", "CRMSTANDARD"]
 
 
 @pytest.fixture(scope="session")
@@ -59,7 +62,7 @@ def contract_warehouse(contract_landing):
          "--target-path", str(root / "target"), "--log-path", str(root / "logs"),
          # tests of models outside the selection (relationships into staging) stay out
          "--indirect-selection", "cautious", "--select", *MODELS,
-         "--vars", json.dumps(dbt_model_vars(PROJECT))],
+         "--vars", json.dumps(dbt_model_vars(PROJECT, m365_copilot_sku_part_numbers=COPILOT_SKUS))],
         cwd=PROJECT, env=env, capture_output=True, text=True, timeout=600,
     )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]

@@ -109,6 +109,9 @@ def land_github_copilot(server: PayloadServer, zone: LandingZone, state: StateSt
                payload("github_copilot", "organization-seats-response-sample.json"))
     run(landed, github_copilot.SEATS, copilot_client(server), zone, state, validate)
     server.reset()
+    server.add(f"/orgs/{COPILOT_ORG}/copilot/billing", payload("github_copilot", "organization-billing-example.json"))
+    run(landed, github_copilot.BILLING, copilot_client(server), zone, state, validate)
+    server.reset()
 
 
 # --- Zendesk -----------------------------------------------------------------------------------------
@@ -152,6 +155,9 @@ def land_msgraph(server: PayloadServer, zone: LandingZone, state: StateStore, va
     server.add("/v1.0/users", payload("msgraph", "list-users-example-1.json"))
     run(landed, msgraph.USERS, msgraph.make_client(graph_connection(server, "msgraph"), sleep=lambda s: None),
         zone, state, validate)
+    server.add("/v1.0/subscribedSkus", payload("msgraph", "list-subscribedskus-example.json"))
+    run(landed, msgraph.SUBSCRIBED_SKUS,
+        msgraph.make_client(graph_connection(server, "msgraph"), sleep=lambda s: None), zone, state, validate)
     server.reset()
 
 

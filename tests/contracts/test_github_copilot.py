@@ -178,3 +178,15 @@ def test_seats_sample_lands_and_stages(contract_landing, contract_warehouse):
     assert rows(contract_warehouse, """
         select last_activity_editor_name from staging.stg_github_copilot__seats where assignee_login = 'bobmartinez'
         """) == [("PyCharm",)]
+
+
+def test_billing_example_lands_and_gives_the_purchased_seats(contract_landing, contract_warehouse):
+    landed = contract_landing[2]
+    assert landed.errors.get("github_copilot/billing") is None
+    assert [r.records for r in landed.results["github_copilot/billing"]] == [1]
+    got = rows(contract_warehouse, """
+        select plan_type, seats_total, seats_added_this_cycle, seats_inactive_this_cycle, seat_management_setting
+        from staging.stg_github_copilot__billing""")
+    assert got == [("business", 12, 9, 11, "assign_selected")]
+    assert rows(contract_warehouse, "select seats_purchased from intermediate.int_seats_purchased "
+                                    "where tool = 'github_copilot'") == [(12,)]

@@ -71,6 +71,19 @@ def test_graph_list_users_example_lands_and_stages(contract_landing, contract_wa
     ]
 
 
+def test_graph_subscribed_skus_example_lands_and_gives_purchased_seats(contract_landing, contract_warehouse):
+    results, errors = outcome(contract_landing, "msgraph/subscribed_skus")
+    assert errors == [] and [r.records for r in results] == [2]
+    got = rows(contract_warehouse, """
+        select sku_part_number, capability_status, prepaid_enabled, prepaid_suspended, prepaid_locked_out,
+               consumed_units
+        from staging.stg_msgraph__subscribed_skus order by sku_part_number""")
+    assert got == [("CRMSTANDARD", "Suspended", 0, 25, None, 14), ("ENTERPRISEPREMIUM", "Enabled", 25, 0, None, 14)]
+    # both SKUs count as Copilot here (conftest.COPILOT_SKUS): purchased = enabled units only, 25 + 0
+    assert rows(contract_warehouse, "select seats_purchased from intermediate.int_seats_purchased "
+                                    "where tool = 'm365_copilot'") == [(25,)]
+
+
 # --- Jira ----------------------------------------------------------------------------------------------
 def test_jira_search_with_changelog_lands_and_stages(contract_landing, contract_warehouse):
     results, errors = outcome(contract_landing, "jira/issues")

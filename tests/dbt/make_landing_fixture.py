@@ -61,6 +61,22 @@ COPILOT_USER_DAY_EXAMPLE = {
     "etl_id": "green", "day_partition": "2025-10-01", "entity_id_partition": 1,
 }
 
+COPILOT_BILLING = {
+    "seat_breakdown": {"total": 12, "added_this_cycle": 9, "pending_invitation": 0, "pending_cancellation": 0,
+                       "active_this_cycle": 12, "inactive_this_cycle": 11},
+    "seat_management_setting": "assign_selected", "ide_chat": "enabled", "platform_chat": "enabled",
+    "cli": "enabled", "public_code_suggestions": "block", "plan_type": "business",
+}
+SUBSCRIBED_SKUS = [
+    {"capabilityStatus": "Enabled", "consumedUnits": 14,
+     "id": "48a80680-7326-48cd-9935-b556b81d3a4e_c7df2760-2c81-4ef7-b578-5b5392b571df",
+     "prepaidUnits": {"enabled": 25, "suspended": 0, "warning": 0},
+     "skuId": "c7df2760-2c81-4ef7-b578-5b5392b571df", "skuPartNumber": "ENTERPRISEPREMIUM", "appliesTo": "User"},
+    {"capabilityStatus": "Enabled", "consumedUnits": 3,
+     "id": "48a80680-7326-48cd-9935-b556b81d3a4e_639dec6b-bb19-468b-871c-c5c441c4b0cb",
+     "prepaidUnits": {"enabled": 10, "suspended": 0, "warning": 0, "lockedOut": 0},
+     "skuId": "639dec6b-bb19-468b-871c-c5c441c4b0cb", "skuPartNumber": "Microsoft_365_Copilot", "appliesTo": "User"},
+]
 SEATS_EXAMPLE = [
     {"created_at": "2021-08-03T18:00:00-06:00", "updated_at": "2021-09-23T15:00:00-06:00",
      "pending_cancellation_date": None, "last_activity_at": "2021-10-14T00:53:32-06:00",
@@ -332,6 +348,9 @@ def write_fixture(root: str | Path) -> Path:
     write_batch(root, "github_copilot", "users_daily", copilot_days_batch2(), second, "bbbb0002")
     write_batch(root, "github_copilot", "seats", seats(latest=False), first, "cccc0001")
     write_batch(root, "github_copilot", "seats", seats(latest=True), second, "cccc0002")
+    # purchased seats as the vendors report them (GitHub's and Microsoft's documented examples' shape)
+    write_batch(root, "github_copilot", "billing", [COPILOT_BILLING], second, "cccc0003")
+    write_batch(root, "msgraph", "subscribed_skus", SUBSCRIBED_SKUS, second, "aaaa0004")
     write_batch(root, "zendesk", "tickets", tickets_batch1(), first, "dddd0001")
     write_batch(root, "zendesk", "tickets", tickets_batch2(), second, "dddd0002")
     write_batch(root, "zendesk", "users", zendesk_users(), second, "eeee0001")

@@ -103,6 +103,15 @@ def test_unassigned_seats_are_counted_but_not_linked(warehouse):
     assert one(warehouse, sql)[0] == 1
 
 
+def test_every_seat_is_kept_for_company_counts_and_purchased_seats_come_from_the_vendors(warehouse):
+    # the seat without an assignee stays a seat, resolved to nobody
+    assert one(warehouse, """select count(*) from intermediate.int_tool_seats
+        where tool = 'github_copilot' and source_user_id is null and person_key is null""")[0] == 1
+    # seat_breakdown.total; prepaidUnits.enabled of the Microsoft_365_Copilot SKU only (not ENTERPRISEPREMIUM)
+    assert warehouse.execute("select tool, seats_purchased from intermediate.int_seats_purchased "
+                             "order by tool").fetchall() == [("github_copilot", 12), ("m365_copilot", 10)]
+
+
 def test_emu_login_maps_to_person_case_insensitively(warehouse):
     person, method = one(warehouse, """
         select person_key, match_method from intermediate.int_identity_map
@@ -151,7 +160,7 @@ def test_the_outcome_marts_are_published_and_the_operational_one_is_not(warehous
     assert {m.name for m in published} == {
         "mart_adoption_weekly", "mart_adoption_segments", "mart_ai_cost", "mart_identity_coverage",
         "mart_kpi_weekly", "mart_manager_rollup", "mart_seat_utilization", "mart_usage_without_outcomes",
-        "mart_schema_drift", "mart_workflow_outcomes", "mart_workflow_outcomes_weekly",
+        "mart_schema_drift", "mart_workflow_outcomes", "mart_workflow_outcomes_weekly", "mart_workflow_event_study",
     }  # mart_webhook_events_daily watches the webhook feed: private
     assert all((m.schema, m.relation) == ("marts", m.name) for m in published)
     nodes = json.loads((build_dir / "target" / "manifest.json").read_text())["nodes"].values()

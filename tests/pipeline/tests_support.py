@@ -19,8 +19,8 @@ def isolated_settings(data: Path) -> Settings:
 
 # The documented sources and streams (README), one ingest DAG per source and one Asset per stream.
 SOURCE_STREAMS = {
-    "msgraph": ["users"],
-    "github_copilot": ["users_daily", "seats"],
+    "msgraph": ["users", "subscribed_skus"],
+    "github_copilot": ["users_daily", "seats", "billing"],
     "zendesk": ["tickets", "users"],
     "m365_copilot": ["usage_user_detail"],
     "openai": ["usage_completions", "costs", "users"],

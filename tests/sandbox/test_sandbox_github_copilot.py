@@ -146,3 +146,16 @@ def test_wrong_org_is_404_with_github_error_body(server: SandboxServer) -> None:
     r = requests.get(f"{server.github_url}/orgs/other/copilot/billing/seats", headers=GITHUB_AUTH)
     assert r.status_code == 404
     assert r.json()["message"] == "Not Found" and r.json()["status"] == "404" and "documentation_url" in r.json()
+
+
+def test_billing_summary_bills_every_seat_plus_headroom(server: SandboxServer, company: Company) -> None:
+    r = requests.get(f"{server.github_url}/orgs/acme/copilot/billing", headers=GITHUB_AUTH)
+    assert r.status_code == 200
+    body = r.json()
+    listed = requests.get(f"{server.github_url}/orgs/acme/copilot/billing/seats", headers=GITHUB_AUTH,
+                          params={"per_page": 1}).json()["total_seats"]
+    breakdown = body["seat_breakdown"]
+    assert breakdown["total"] == listed + -(-listed * 5 // 100)  # 5% headroom, rounded up
+    assert breakdown["active_this_cycle"] + breakdown["inactive_this_cycle"] == listed
+    assert body["plan_type"] == "business"
+    assert requests.get(f"{server.github_url}/orgs/other/copilot/billing", headers=GITHUB_AUTH).status_code == 404

@@ -83,3 +83,16 @@ def test_top_above_999_is_rejected(server: SandboxServer) -> None:
     headers = {"Authorization": f"Bearer {graph_token(server)}"}
     r = requests.get(f"{server.graph_url}/users", headers=headers, params={"$top": "1000"})
     assert r.status_code == 400 and "between 1 and 999" in r.json()["error"]["message"]
+
+
+def test_subscribed_skus_give_copilot_licences_bought_and_assigned(server: SandboxServer, company: Company) -> None:
+    r = requests.get(f"{server.graph_url}/subscribedSkus", headers={"Authorization": f"Bearer {graph_token(server)}"})
+    assert r.status_code == 200
+    skus = {s["skuPartNumber"]: s for s in r.json()["value"]}
+    copilot = skus["Microsoft_365_Copilot"]
+    holders = len(company.tool_holders("m365_copilot"))
+    # assigned = the licence holders; bought = holders plus 5% headroom, rounded up
+    assert copilot["consumedUnits"] == holders
+    assert copilot["prepaidUnits"]["enabled"] == holders + -(-holders * 5 // 100)
+    assert copilot["capabilityStatus"] == "Enabled" and copilot["skuId"]
+    assert requests.get(f"{server.graph_url}/subscribedSkus").status_code == 401

@@ -1,63 +1,9 @@
--- When each person first held a seat or licence for each AI tool. GitHub Copilot: the latest seat snapshot
--- (a seat removed before it is no longer known). Microsoft 365 Copilot: the first daily usage report that
--- lists the user (the report lists licensed users only). OpenAI: membership of the organization (an API
--- organization has members, not seats). Claude Code through the API has no seat. Seats without an assignee
--- and accounts that resolve to nobody never join a person.
-with
-
-github_copilot as (
-
-    select
-        'github_copilot' as tool,
-        'github_copilot' as source,
-        cast(assignee_user_id as {{ dbt.type_string() }}) as source_user_id,
-        created_at as licensed_at
-    from {{ ref('stg_github_copilot__seats') }}
-    where assignee_user_id is not null
-
-),
-
-m365_copilot as (
-
-    select
-        'm365_copilot' as tool,
-        'm365_copilot' as source,
-        case when is_concealed then user_principal_name else lower(user_principal_name) end as source_user_id,
-        cast(min(report_refresh_date) as {{ dbt.type_timestamp() }}) as licensed_at
-    from {{ ref('stg_m365_copilot__usage_user_detail') }}
-    where user_principal_name is not null
-    group by case when is_concealed then user_principal_name else lower(user_principal_name) end
-
-),
-
-openai as (
-
-    select
-        'openai' as tool,
-        'openai' as source,
-        cast(user_id as {{ dbt.type_string() }}) as source_user_id,
-        added_at as licensed_at
-    from {{ ref('stg_openai__users') }}
-    where user_id is not null
-
-),
-
-seats as (
-
-    select * from github_copilot
-    union all
-    select * from m365_copilot
-    union all
-    select * from openai
-
-)
-
+-- When each person first held a seat or licence for each AI tool: the seats of int_tool_seats that resolve
+-- to a person (seats of accounts that resolve to nobody never join a person).
 select
-    identities.person_key,
-    seats.tool,
-    min(seats.licensed_at) as licensed_at
-from seats
-inner join {{ ref('int_identity_map') }} as identities
-    on seats.source = identities.source
-    and seats.source_user_id = identities.source_user_id
-group by identities.person_key, seats.tool
+    person_key,
+    tool,
+    min(licensed_at) as licensed_at
+from {{ ref('int_tool_seats') }}
+where person_key is not null
+group by person_key, tool

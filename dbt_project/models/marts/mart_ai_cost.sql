@@ -80,8 +80,9 @@ seat_spend as (
         monthly_price_per_seat * case when level = 'company' then seats_purchased else seats_assigned end
             as seat_spend,
         monthly_price_per_seat * case
-            -- unassigned seats plus assigned seats nobody used
-            when level = 'company' then seats_purchased - seats_assigned + idle_n
+            -- unassigned seats plus assigned seats nobody used; unknown (null) where the purchased figure
+            -- is below the seats assigned (mart_seat_utilization.purchased_below_assigned)
+            when level = 'company' then seats_unassigned + idle_n
             else idle_n
         end as idle_spend
     from utilization
@@ -183,7 +184,7 @@ select
     {{ round_pct('combined.idle_spend') }} as idle_spend,
     combined.ai_credits_used,
     {{ round_pct('combined.ai_credits_list_value') }} as ai_credits_list_value,
-    1 as metric_version
+    2 as metric_version
 from combined
 left join utilization
     on combined.tool = utilization.tool and combined.month_start = utilization.month_start

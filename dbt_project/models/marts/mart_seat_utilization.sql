@@ -1,5 +1,7 @@
 -- Seat use per AI tool and calendar month (UTC), for the whole company and per department and team.
--- Definition v1 in the YAML: purchased (seed), assigned, active, engaged, idle.
+-- Definition v2 in the YAML: purchased (the vendor's count, else the seed), assigned (company rows: every
+-- seat, unresolved ones included), active, engaged, idle. A count is never negative: where the purchased
+-- figure is below the seats assigned, seats_unassigned is null and the row says so.
 {%- set min_group_size = var('min_group_size') | int %}
 
 with
@@ -42,6 +44,28 @@ months as (
 prices as (
 
     select * from {{ ref('tool_seat_prices') }}
+
+),
+
+vendor_purchased as (
+
+    select tool, seats_purchased from {{ ref('int_seats_purchased') }}
+
+),
+
+-- every seat by the month's end, resolved to a person or not (company rows)
+company_seats as (
+
+    select
+        months.tool,
+        months.month_start,
+        count(*) as seats_assigned,
+        sum(case when seats.person_key is null then 1 else 0 end) as seats_unresolved
+    from months
+    inner join {{ ref('int_tool_seats') }} as seats
+        on months.tool = seats.tool
+        and seats.licensed_at < {{ add_months('1', 'months.month_start') }}
+    group by months.tool, months.month_start
 
 ),
 
@@ -111,36 +135,63 @@ grouped as (
     {%- endif %}
     {%- endfor %}
 
+),
+
+purchased as (
+
+    select
+        grouped.*,
+        case when grouped.level = 'company' then coalesce(vendor_purchased.seats_purchased, month_prices.seats_purchased)
+        end as seats_purchased,
+        case when grouped.level = 'company' then
+            case
+                when vendor_purchased.seats_purchased is not null then 'vendor'
+                when month_prices.seats_purchased is not null then 'seed'
+            end
+        end as seats_purchased_source,
+        -- company: every seat; department and team: people holding one
+        case when grouped.level = 'company' then coalesce(company_seats.seats_assigned, 0) else grouped.assigned_n end
+            as seats_assigned_all,
+        case when grouped.level = 'company' then coalesce(company_seats.seats_unresolved, 0) end as seats_unresolved,
+        month_prices.currency,
+        month_prices.monthly_price_per_seat
+    from grouped
+    left join month_prices
+        on grouped.tool = month_prices.tool
+        and grouped.month_start = month_prices.month_start
+    left join vendor_purchased
+        on grouped.tool = vendor_purchased.tool
+    left join company_seats
+        on grouped.tool = company_seats.tool
+        and grouped.month_start = company_seats.month_start
+
 )
 
 select
-    grouped.tool,
-    grouped.month_start,
-    grouped.level,
-    grouped.department,
-    grouped.team,
-    grouped.people_n < {{ min_group_size }} as suppressed,
-    case when grouped.level = 'company' then cast(month_prices.seats_purchased as {{ dbt.type_bigint() }}) end
-        as seats_purchased,
-    case when grouped.people_n >= {{ min_group_size }} then cast(grouped.assigned_n as {{ dbt.type_bigint() }}) end
+    tool,
+    month_start,
+    level,
+    department,
+    team,
+    people_n < {{ min_group_size }} as suppressed,
+    cast(seats_purchased as {{ dbt.type_bigint() }}) as seats_purchased,
+    cast(seats_purchased_source as {{ dbt.type_string() }}) as seats_purchased_source,
+    case when people_n >= {{ min_group_size }} then cast(seats_assigned_all as {{ dbt.type_bigint() }}) end
         as seats_assigned,
-    case when grouped.people_n >= {{ min_group_size }} then cast(grouped.active_n as {{ dbt.type_bigint() }}) end
-        as active_n,
-    case when grouped.people_n >= {{ min_group_size }} then cast(grouped.engaged_n as {{ dbt.type_bigint() }}) end
-        as engaged_n,
-    case when grouped.people_n >= {{ min_group_size }} then cast(grouped.idle_n as {{ dbt.type_bigint() }}) end
-        as idle_n,
-    case when grouped.level = 'company' and month_prices.seats_purchased is not null
-        then cast(month_prices.seats_purchased - grouped.assigned_n as {{ dbt.type_bigint() }}) end
-        as seats_unassigned,
-    case when grouped.people_n >= {{ min_group_size }} and grouped.assigned_n > 0
-        then {{ round_pct('cast(grouped.assigned_n - grouped.idle_n as ' ~ type_double() ~ ') / grouped.assigned_n', 4) }}
+    case when people_n >= {{ min_group_size }} then cast(seats_unresolved as {{ dbt.type_bigint() }}) end
+        as seats_unresolved,
+    case when people_n >= {{ min_group_size }} then cast(active_n as {{ dbt.type_bigint() }}) end as active_n,
+    case when people_n >= {{ min_group_size }} then cast(engaged_n as {{ dbt.type_bigint() }}) end as engaged_n,
+    case when people_n >= {{ min_group_size }} then cast(idle_n as {{ dbt.type_bigint() }}) end as idle_n,
+    case when seats_purchased >= seats_assigned_all
+        then cast(seats_purchased - seats_assigned_all as {{ dbt.type_bigint() }}) end as seats_unassigned,
+    -- the purchased figure (an out-of-date seed, or a contract since reduced) is below the seats assigned
+    coalesce(seats_purchased < seats_assigned_all, false) as purchased_below_assigned,
+    case when people_n >= {{ min_group_size }} and assigned_n > 0
+        then {{ round_pct('cast(assigned_n - idle_n as ' ~ type_double() ~ ') / assigned_n', 4) }}
         end
         as active_share_of_assigned,
-    month_prices.currency,
-    month_prices.monthly_price_per_seat,
-    1 as metric_version
-from grouped
-left join month_prices
-    on grouped.tool = month_prices.tool
-    and grouped.month_start = month_prices.month_start
+    currency,
+    monthly_price_per_seat,
+    2 as metric_version
+from purchased
