@@ -110,7 +110,8 @@ def test_identity_coverage_is_published_for_every_source(pipeline):
 def test_every_published_group_has_at_least_min_group_size_people(pipeline):
     _, settings = pipeline
     for table, column in [("mart_adoption_segments", "people_n"), ("mart_kpi_weekly", "people_n"),
-                          ("mart_workflow_outcomes_weekly", "people_n"), ("mart_manager_rollup", "org_size")]:
+                          ("mart_workflow_outcomes_weekly", "people_n"), ("mart_manager_rollup", "org_size"),
+                          ("mart_workflow_event_study", "adopters_n")]:
         df = _published(settings, table)
         assert (df[~df["suppressed"]][column] >= settings.min_group_size).all(), table
         assert df[df["suppressed"]][column].isna().all(), table
@@ -133,3 +134,58 @@ def test_the_warehouse_event_carries_the_build_id_that_was_published(pipeline):
     built = read_step(settings, "transform")["build_id"]
     assert extras and extras[-1] == {"build_id": built}
     assert read_step(settings, "publish")["build_id"] == built
+
+
+def test_copilot_users_fall_into_every_usage_segment(pipeline):
+    # per-tool thresholds: the sandbox's habitual Copilot style (~45% of workdays, tens of actions a day) is
+    # habitual, not power, and its novices and box-tickers fill the lower segments
+    _, settings = pipeline
+    segments = _published(settings, "mart_adoption_segments")
+    copilot = segments[(segments["tool"] == "github_copilot") & ~segments["suppressed"]]
+    last = copilot[~copilot["is_partial_week"]]["week_start"].max()
+    week = copilot[copilot["week_start"] == last]
+    for segment in ("power_n", "habitual_n", "novice_n", "low_n", "none_n"):
+        assert week[segment].sum() > 0, segment
+    assert (week["habitual_n"] > 0).sum() >= 5  # habitual in many teams, not in none
+
+
+def test_purchased_seats_come_from_the_vendors_and_no_count_or_spend_is_negative(pipeline, company):
+    from sandbox.records import github_copilot
+
+    _, settings = pipeline
+    seats = _published(settings, "mart_seat_utilization")
+    top = seats[seats["level"] == "company"].set_index(["tool", "month_start"]).sort_index()
+    copilot = top.loc["github_copilot"].iloc[-1]
+    assert copilot["seats_purchased_source"] == "vendor"
+    assert copilot["seats_purchased"] == github_copilot.billing(company)["seat_breakdown"]["total"]
+    m365 = top.loc["m365_copilot"].iloc[-1]
+    assert m365["seats_purchased_source"] == "vendor"
+    assert not top["purchased_below_assigned"].any()
+    numeric = seats[["seats_purchased", "seats_assigned", "seats_unresolved", "seats_unassigned", "idle_n"]]
+    assert (numeric.fillna(0) >= 0).all().all()
+    cost = _published(settings, "mart_ai_cost")
+    assert (cost[["seat_spend", "idle_spend", "total_spend"]].fillna(0) >= 0).all().all()
+
+
+def test_outcome_checks_find_nothing_where_nothing_was_planted(pipeline):
+    # no pre-trends are planted: none diverges; the no-effect workflow's placebo CI covers 0, and every
+    # target is above its workflow's minimum detectable effect
+    _, settings = pipeline
+    outcomes = _published(settings, "mart_workflow_outcomes").set_index("workflow")
+    assert not outcomes["pretrend_diverges"].any()
+    row = outcomes.loc["sales_proposal"]
+    assert row["placebo_ci_low_pct"] < 0 < row["placebo_ci_high_pct"]
+    assert (outcomes["mde_pct"] < outcomes["target_pct"].abs()).all()
+    assert (outcomes["metric_version"] == 3).all()
+
+
+def test_event_study_shows_the_change_after_the_redesign_only(pipeline, company):
+    # baseline weeks scatter around 0; post weeks sit near the planted effect
+    _, settings = pipeline
+    study = _published(settings, "mart_workflow_event_study")
+    rows = study[(study["workflow"] == "pr_time_to_merge") & ~study["suppressed"]]
+    planted = company.truth["kpi_effects"]["pr_time_to_merge"]["effect_pct"]
+    baseline, post = rows[rows["period"] == "baseline"], rows[rows["period"] == "post"]
+    assert len(baseline) >= 10 and len(post) >= 5
+    assert abs(baseline["effect_pct"].mean()) <= 2
+    assert abs(post["effect_pct"].mean() - planted) <= 4

@@ -2,6 +2,8 @@
 -- data, and, per catalog workflow with people in the org, the org's adopters' and non-adopters' KPI change.
 -- Definition v1 in the YAML. Orgs and groups below min_group_size keep their keys and show no figures.
 {%- set min_group_size = var('min_group_size') | int %}
+{#- an org's effect gets an interval, and is shown at all, only from this many adopters and controls -#}
+{%- set interval_min_n = [var('rollup_interval_min_n', 10) | int, min_group_size] | max %}
 
 with recursive
 
@@ -111,7 +113,11 @@ org_outcomes as (
             as adopters_diff,
         avg(case when person_periods.cohort = 'control' then person_periods.pre_mean end) as control_pre,
         avg(case when person_periods.cohort = 'control' then person_periods.post_mean - person_periods.pre_mean end)
-            as control_diff
+            as control_diff,
+        var_samp(case when person_periods.cohort = 'adopters' then person_periods.post_mean - person_periods.pre_mean end)
+            as adopters_diff_var,
+        var_samp(case when person_periods.cohort = 'control' then person_periods.post_mean - person_periods.pre_mean end)
+            as control_diff_var
     from reports
     inner join person_periods on reports.person_key = person_periods.person_key
     where person_periods.pre_mean is not null
@@ -126,7 +132,8 @@ rows_ as (
            cast(null as {{ dbt.type_bigint() }}) as adopters_n, cast(null as {{ dbt.type_bigint() }}) as control_n,
            cast(null as {{ type_double() }}) as adopters_change_pct,
            cast(null as {{ type_double() }}) as control_change_pct,
-           cast(null as {{ type_double() }}) as effect_pct
+           cast(null as {{ type_double() }}) as effect_pct,
+           cast(null as {{ type_double() }}) as effect_se_pct
     from managers
     left join org_adoption on managers.manager_key = org_adoption.manager_key
 
@@ -142,7 +149,11 @@ rows_ as (
         100 * org_outcomes.adopters_diff / nullif(org_outcomes.adopters_pre, 0) as adopters_change_pct,
         100 * org_outcomes.control_diff / nullif(org_outcomes.control_pre, 0) as control_change_pct,
         100 * (org_outcomes.adopters_diff - org_outcomes.control_diff) / nullif(org_outcomes.adopters_pre, 0)
-            as effect_pct
+            as effect_pct,
+        -- the se of mart_workflow_outcomes, over the org's people
+        100 * sqrt(org_outcomes.adopters_diff_var / org_outcomes.adopters_n
+                   + org_outcomes.control_diff_var / org_outcomes.control_n)
+            / nullif(org_outcomes.adopters_pre, 0) as effect_se_pct
     from managers
     inner join org_outcomes on managers.manager_key = org_outcomes.manager_key
     left join org_adoption on managers.manager_key = org_adoption.manager_key
@@ -168,7 +179,16 @@ select
     case when adopters_n >= {{ min_group_size }} then {{ round_pct('adopters_change_pct') }} end
         as adopters_change_pct,
     case when control_n >= {{ min_group_size }} then {{ round_pct('control_change_pct') }} end as control_change_pct,
-    case when adopters_n >= {{ min_group_size }} and control_n >= {{ min_group_size }}
+    case when adopters_n >= {{ interval_min_n }} and control_n >= {{ interval_min_n }}
         then {{ round_pct('effect_pct') }} end as effect_pct,
-    1 as metric_version
+    case when adopters_n >= {{ interval_min_n }} and control_n >= {{ interval_min_n }}
+        then {{ round_pct('effect_pct - 1.96 * effect_se_pct') }} end as ci_low_pct,
+    case when adopters_n >= {{ interval_min_n }} and control_n >= {{ interval_min_n }}
+        then {{ round_pct('effect_pct + 1.96 * effect_se_pct') }} end as ci_high_pct,
+    cast(case
+        when workflow = '(adoption)' then null
+        when adopters_n >= {{ interval_min_n }} and control_n >= {{ interval_min_n }} then 'estimated'
+        else 'too small to estimate'
+    end as {{ dbt.type_string() }}) as estimate_status,
+    2 as metric_version
 from rows_
