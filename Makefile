@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 BOOTSTRAP_PYTHON ?= python3
 
-.PHONY: venv run test lint lock sandbox clean up up-prod down test-prod bench-webhooks bench-jira bench-dbt bench-ingest bench-generate \
+.PHONY: venv run test lint lock sandbox clean up up-prod down test-prod test-scenarios bench-webhooks bench-jira bench-dbt bench-ingest bench-generate \
 	generate faults
 
 venv: $(VENV)/.installed
@@ -28,6 +28,10 @@ test: venv
 # Redis, its marts compared with the same steps run directly; about 10 minutes on 2 cores.
 test-prod: venv
 	$(VENV)/bin/python -m pytest -m celery_pipeline tests/pipeline/test_celery_deployment.py -v
+
+# Whole-pipeline runs of further sandbox scenarios (e.g. pretrend), about 10 minutes each.
+test-scenarios: venv
+	$(VENV)/bin/python -m pytest -m scenario_pipeline tests/pipeline/test_pretrend_scenario.py -v
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -132,6 +132,9 @@ class KpiEffectSpec:
     task: str | None = None
     redesign_offset_days: int = 0
     cohort_days: int = 28
+    # a diverging pre-trend: before the redesign the adopters' KPI moves this many percent a week against
+    # the control's (reaching the planted level at the redesign); 0 = parallel pre-trends
+    pretrend_pct_per_week: float = 0.0
 
 
 TOOL_NAMES = ("github_copilot", "m365_copilot", "openai", "claude_code")
@@ -438,6 +441,7 @@ class _KpiEffectFile(_FileModel):
     task: str | None = None
     redesign_offset_days: int = Field(0, ge=0)
     cohort_days: int = Field(28, ge=1)
+    pretrend_pct_per_week: float = Field(0.0, ge=-5.0, le=5.0)
 
     @field_validator("source")
     @classmethod
@@ -558,7 +562,8 @@ class _ScenarioFile(_FileModel):
                    for n, t in self.tools.items()},
             kpi_effects=tuple(KpiEffectSpec(
                 key=k.key, source=k.source, tools=tuple(k.tools), factor=k.factor, department=k.department,
-                team=k.team, task=k.task, redesign_offset_days=k.redesign_offset_days, cohort_days=k.cohort_days)
+                team=k.team, task=k.task, redesign_offset_days=k.redesign_offset_days, cohort_days=k.cohort_days,
+                pretrend_pct_per_week=k.pretrend_pct_per_week)
                 for k in self.kpi_effects),
             sources=dict(self.sources),
         )

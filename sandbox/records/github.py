@@ -182,8 +182,7 @@ def _build(company: Company) -> PullRequestData:
             day = workdays[int(j)]
             m = drift_multiplier(company, day, SOURCE, p["team"])
             for e in github_effects:
-                if p["person_id"] in e.adopters and day >= e.redesign_date:
-                    m *= e.effect.factor
+                m *= e.adopter_factor(p["person_id"], day)
             repo = active_repos[int(repo_pick[n_])] if elsewhere[n_] else own[int(repo_pick[n_]) % 2]
             hours = max(0.05, float(base_hours[n_]) * float(speed[i]) * m)
             drafts.append((day_start(day) + int(offsets[n_]), hours, users[p["person_id"]], p["person_id"], repo,

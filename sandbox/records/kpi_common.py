@@ -99,9 +99,17 @@ class EffectModel:
 
     def multiplier(self, person_id: str, started_on: date) -> float:
         m = self.person_drift.get(person_id, self.drift) if started_on >= self.rollout_date else 1.0
-        if person_id in self.adopters and started_on >= self.redesign_date:
-            m *= self.effect.factor
-        return m
+        return m * self.adopter_factor(person_id, started_on)
+
+    def adopter_factor(self, person_id: str, started_on: date) -> float:
+        """The effect on an adopter's work (drift aside): `factor` from the redesign on; before it, the
+        planted pre-trend, 1 + pretrend_pct_per_week / 100 x (weeks from the redesign, negative)."""
+        if person_id not in self.adopters:
+            return 1.0
+        if started_on >= self.redesign_date:
+            return self.effect.factor
+        weeks = (started_on - self.redesign_date).days / 7
+        return max(0.1, 1 + self.effect.pretrend_pct_per_week / 100 * weeks)
 
 
 def drift_multiplier(company: Any, started_on: date, source: str, team: str | None = None) -> float:

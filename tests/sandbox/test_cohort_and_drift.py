@@ -18,7 +18,7 @@ import sandbox_testlib as lib
 
 from devenv.sandbox_env import sandbox_catalog
 from sandbox.company import generate_company
-from sandbox.records import github, zendesk
+from sandbox.records import github, harvest, zendesk
 from sandbox.scenario import ScenarioError, parse_scenario
 
 END_DATE = "2026-03-31"  # rollout 2026-01-01, as in conftest
@@ -30,6 +30,8 @@ def _scenario(**drift):
     for e in data["kpi_effects"]:
         if e["key"] == "pr_time_to_merge":
             e["cohort_days"] = 14
+        if e["key"] == "first_draft_report":
+            e["pretrend_pct_per_week"] = -3.0  # adopters 3% a week faster already before the redesign
     data["effects"]["drift"].update(drift)
     return parse_scenario(data, name="cohort14")
 
@@ -128,3 +130,26 @@ def test_each_kpi_and_team_drifts_by_its_own_factor(company14):
     drifts = [1.2 * (1.5 if team_of[p] == "Engineering B" else 1.0) for p in adopters]
     assert company14.truth["kpi_effects"]["pr_time_to_merge"]["effect_pct"] == pytest.approx(
         100 * mean(drifts) * (0.8 - 1), abs=1e-6)
+
+
+def test_a_planted_pretrend_moves_only_the_adopters_before_the_redesign(company14):
+    e = next(e for e in company14.scenario.kpi_effects if e.key == "first_draft_report")
+    t0 = company14.effect_redesign_date(e)
+    population = company14.effect_population(e)
+    adopters = {p["person_id"] for p in population if company14.is_effect_adopter(p, e)}
+    control = {p["person_id"] for p in population} - adopters
+    data = harvest.harvest_data(company14)
+    person_of_email = {p["email"]: p["person_id"] for p in company14.people}
+    person_of_user = {u["id"]: person_of_email.get(u["email"]) for u in data.users}
+    items = [(person_of_user[x["user"]["id"]], date.fromisoformat(x["spent_date"]), x["hours"])
+             for x in data.entries if x["task"]["name"] == "First-draft report" and not x["is_running"]]
+
+    def halves(group: set[str]) -> float:
+        early = [h for p, d, h in items if p in group and t0 - timedelta(days=84) <= d < t0 - timedelta(days=42)]
+        late = [h for p, d, h in items if p in group and t0 - timedelta(days=42) <= d < t0]
+        return mean(early) / mean(late)
+
+    # multiplier 1 + (-3 / 100) x (weeks before T0): about 1.27 in the first six baseline weeks and 1.09 in
+    # the last six, a ratio of about 1.165; the control does not move before the rollout
+    assert halves(adopters) == pytest.approx(1.165, abs=0.06)
+    assert halves(control) == pytest.approx(1.0, abs=0.06)
