@@ -412,13 +412,13 @@ select
     end as verdict,
     cast(case
         when effect_pct is null or ci_low_pct is null or ci_high_pct is null then 'fewer than {{ min_group_size }} adopters or control persons with items in both windows'
-        when target_below_mde then 'the target (' || cast(target_pct as {{ dbt.type_string() }})
-            || '%) is below the minimum detectable effect (' || cast(mde_pct as {{ dbt.type_string() }})
+        when target_below_mde then 'the target (' || cast(cast(target_pct as numeric(14, 2)) as {{ dbt.type_string() }})
+            || '%) is below the minimum detectable effect (' || cast(cast(mde_pct as numeric(14, 2)) as {{ dbt.type_string() }})
             || '%) at this n: wait for more data or widen the cohort'
         when pretrend_diverges then 'adopters and control diverged before the redesign (baseline slope '
-            || cast(pretrend_slope_pct as {{ dbt.type_string() }}) || '% a week, 95% CI '
-            || cast(pretrend_ci_low_pct as {{ dbt.type_string() }}) || ' .. '
-            || cast(pretrend_ci_high_pct as {{ dbt.type_string() }}) || ')'
+            || cast(cast(pretrend_slope_pct as numeric(14, 3)) as {{ dbt.type_string() }}) || '% a week, 95% CI '
+            || cast(cast(pretrend_ci_low_pct as numeric(14, 3)) as {{ dbt.type_string() }}) || ' .. '
+            || cast(cast(pretrend_ci_high_pct as numeric(14, 3)) as {{ dbt.type_string() }}) || ')'
     end as {{ dbt.type_string() }}) as verdict_reason,
     case
         when effect_pct is null or target_pct is null then null
