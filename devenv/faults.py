@@ -327,14 +327,22 @@ def _truncate_file(settings: Settings) -> None:
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
 
 
-def _conflicting_override(settings: Settings) -> Settings:
-    project = settings.data_dir / "dbt_project"
-    shutil.copytree(PROJECT_ROOT / "dbt_project", project, ignore=shutil.ignore_patterns("target", "logs"))
-    seed = project / "seeds" / "identity_overrides.csv"
-    first = seed.read_text().splitlines()[1].split(",")
-    with seed.open("a") as fh:
-        fh.write(f"{first[0]},{first[1]},someone.else@acme.example\n")
-    return replace(settings, dbt_project_dir=project)
+def _conflicting_override(company) -> Callable[[Settings], Settings]:
+    """The seed (shipped empty) gets one of the sandbox's real overrides and a second row mapping the same
+    account to someone else."""
+    from sandbox.identity import identity_overrides
+
+    def tamper(settings: Settings) -> Settings:
+        project = settings.data_dir / "dbt_project"
+        shutil.copytree(PROJECT_ROOT / "dbt_project", project, ignore=shutil.ignore_patterns("target", "logs"))
+        seed = project / "seeds" / "identity_overrides.csv"
+        first = identity_overrides(company)[0]
+        text = seed.read_text()
+        seed.write_text(text + ("" if text.endswith("\n") else "\n")
+                        + f"{first['source']},{first['source_user_id']},{first['email']}\n"
+                        + f"{first['source']},{first['source_user_id']},someone.else@acme.example\n")
+        return replace(settings, dbt_project_dir=project)
+    return tamper
 
 
 def stray_file(c: Campaign, name: str) -> Outcome:
@@ -941,7 +949,7 @@ FULL = [
     ("landing batch: truncated file", lambda c, n: refused_transform(c, n, tamper=_truncate_file,
                                                                       expect="did not match their manifest")),
     ("stray non-gzip file, no manifest", stray_file),
-    ("identity override conflict", lambda c, n: refused_transform(c, n, tamper=_conflicting_override,
+    ("identity override conflict", lambda c, n: refused_transform(c, n, tamper=_conflicting_override(c.company),
                                                                    expect="mapped to 2 people")),
     ("build timeout", lambda c, n: refused_transform(c, n, tamper=lambda s: None, expect="ran longer than",
                                                      settings_change={"build_timeout_seconds": 5})),
