@@ -106,6 +106,22 @@ class Deployment:
             time.sleep(3)
         raise AssertionError(f"no finished {dag_id} run within {timeout:.0f} s; see {self.data / 'logs'}")
 
+    def settle(self, dag_ids: tuple[str, ...], timeout: float, quiet: float = 20) -> list[list[dict]]:
+        """The runs of these DAGs once every one is finished, at least one each, and none has appeared for
+        `quiet` seconds (the scheduler has no asset event left to turn into a run)."""
+        deadline, last_change, seen = time.monotonic() + timeout, time.monotonic(), None
+        while time.monotonic() < deadline:
+            runs = [sorted(self.api("GET", f"/dags/{d}/dagRuns")["dag_runs"], key=lambda r: r["queued_at"])
+                    for d in dag_ids]
+            shape = [[(r["dag_run_id"], r["state"]) for r in rs] for rs in runs]
+            if shape != seen:
+                seen, last_change = shape, time.monotonic()
+            finished = all(rs and all(r["state"] in ("success", "failed") for r in rs) for rs in runs)
+            if finished and time.monotonic() - last_change >= quiet:
+                return runs
+            time.sleep(3)
+        raise AssertionError(f"{dag_ids} did not settle within {timeout:.0f} s: {seen}")
+
     def task_instances(self, dag_id: str, run_id: str) -> dict[str, dict]:
         tis = self.api("GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances")["task_instances"]
         return {ti["task_id"]: ti for ti in tis}
@@ -214,6 +230,11 @@ def test_the_duckdb_writer_worker_runs_retries_and_reports_a_failing_gate_with_m
     assert "duckdb_writer" in (tmp_path / "data" / "logs" / "airflow-worker-duckdb-writer.log").read_text()
 
 
+def _value(v):
+    # DuckDB sums doubles in parallel, so the last bits depend on the order: 32813.079999999936 vs ...96
+    return round(v, 6) if isinstance(v, float) else v
+
+
 def _tables(path: Path) -> dict[str, list[tuple]]:
     import duckdb
 
@@ -221,7 +242,8 @@ def _tables(path: Path) -> dict[str, list[tuple]]:
     try:
         names = [r[0] for r in con.execute("select table_name from information_schema.tables "
                                            "where table_name <> '_publication' order by 1").fetchall()]
-        return {n: sorted(con.execute(f'select * from "{n}"').fetchall(), key=repr) for n in names}
+        return {n: sorted((tuple(map(_value, row)) for row in con.execute(f'select * from "{n}"').fetchall()),
+                          key=repr) for n in names}
     finally:
         con.close()
 
@@ -247,13 +269,20 @@ def test_celery_deployment_publishes_the_same_marts_as_the_steps_run_directly(tm
         deployment.unpause("transform", "publish", f"ingest_{celery_source}")
         ingest_run = deployment.wait_for_run(f"ingest_{celery_source}", timeout=600)
         assert ingest_run["state"] == "success"
-        publish_run = deployment.wait_for_run("publish", timeout=1200)
-        assert publish_run["state"] == "success", deployment.task_instances("publish", publish_run["dag_run_id"])
-        transform_runs = deployment.api("GET", "/dags/transform/dagRuns")["dag_runs"]
-        assert [r["run_type"] for r in transform_runs] == ["asset_triggered"]
-        assert publish_run["run_type"] == "asset_triggered"
-        for ti in deployment.task_instances("publish", publish_run["dag_run_id"]).values():
-            assert ti["queue"] == "duckdb_writer"
+        transforms, publishes = deployment.settle(("transform", "publish"), timeout=1500)
+        # The three streams' events may start a second transform (bursts coalesce into at most one more);
+        # the publish of a build that a newer one replaced before its gate ran is refused, by design.
+        assert 1 <= len(transforms) <= 2 and len(publishes) == len(transforms), (transforms, publishes)
+        assert {r["run_type"] for r in transforms + publishes} == {"asset_triggered"}
+        assert [r["state"] for r in transforms] == ["success"] * len(transforms), transforms
+        assert publishes[-1]["state"] == "success", publishes
+        for run in publishes:
+            for ti in deployment.task_instances("publish", run["dag_run_id"]).values():
+                assert ti["queue"] == "duckdb_writer"
+        [build_ti] = deployment.task_instances("transform", transforms[-1]["dag_run_id"]).values()
+        assert build_ti["queue"] == "duckdb_writer"
+    last_build = json.loads((data / "runs" / "transform.json").read_text())["build_id"]
+    assert json.loads((data / "runs" / "publish.json").read_text())["build_id"] == last_build
     seconds = time.monotonic() - started
     # the same steps, run directly over a copy of the same landing zone
     direct_data = tmp_path / "direct"
@@ -270,4 +299,6 @@ def test_celery_deployment_publishes_the_same_marts_as_the_steps_run_directly(tm
     assert set(celery_marts) == set(direct_marts) and len(celery_marts) > 5
     for name in direct_marts:
         assert celery_marts[name] == direct_marts[name], name
-    print(f"celery deployment: {seconds:.0f} s from start to published; {len(celery_marts)} marts equal")
+    rows = sum(len(t) for t in celery_marts.values())
+    print(f"\ncelery deployment: {seconds:.0f} s from start to settled, {len(transforms)} transform run(s); "
+          f"{len(celery_marts)} published tables ({rows} rows) equal to the direct run's")
