@@ -68,9 +68,9 @@ def run_size(people: int, days: int, work: Path, workers: int, reuse: bool) -> d
     env.update(OUTCOMES_DATA_DIR=str(data), OUTCOMES_LANDING_ROOT=str(landing),
                OUTCOMES_WORKFLOWS=str(base / "generated_workflows.yml"),
                OUTCOMES_EXTRA_IDENTITY_OVERRIDES=str(base / "generated_identity_overrides.csv"))
-    stage("transform", [python, "-m", "outcomes", "transform"], env)
-    stage("gate", [python, "-m", "outcomes", "gate"], env)
-    stage("publish", [python, "-m", "outcomes", "publish"], env)
+    stage("transform", [python, "-m", "outcomes.cli", "transform"], env)
+    stage("gate", [python, "-m", "outcomes.cli", "gate"], env)
+    stage("publish", [python, "-m", "outcomes.cli", "publish"], env)
 
     manifests = [json.loads(p.read_text()) for p in landing.glob("**/*.manifest.json")]
     records = sum(m["record_count"] for m in manifests)
@@ -79,7 +79,7 @@ def run_size(people: int, days: int, work: Path, workers: int, reuse: bool) -> d
     print(f"  {people}x{days} raw scan: {scan:,.1f} s wall, {scan_cpu:,.1f} s CPU", flush=True)
     # the increment lands in the copy's own batches; the generated zone stays as generated for a rerun
     increment = land_one_more_day(landing, days)
-    stage("increment", [python, "-m", "outcomes", "transform"], env)
+    stage("increment", [python, "-m", "outcomes.cli", "transform"], env)
     for p in landing.glob("**/*.manifest.json"):  # retire the increment's batches again
         m = json.loads(p.read_text())
         if m["batch_id"] not in {x["batch_id"] for x in manifests}:
