@@ -109,24 +109,6 @@ def test_a_transform_refused_before_dbt_no_longer_vouches_for_the_previous_build
     assert not settings.published_path.exists()
 
 
-def test_each_build_records_its_own_id_and_the_next_build_keeps_dbt_partial_parsing(tmp_path):
-    """The build id and the snapshot change every build; passed in --vars they would make dbt re-parse the
-    whole project every time ("config vars ... have changed")."""
-    from outcomes.pipeline import warehouse_build_id
-
-    settings = _settings(tmp_path)
-    log = settings.data_dir / "dbt" / "logs" / "dbt.log"
-    first = transform(settings, select=ONE_MODEL)
-    assert warehouse_build_id(settings) == first["build_id"]
-    assert log.read_text().count("Unable to do partial parsing") == 1  # the first build: no saved manifest
-    second = transform(settings, select=ONE_MODEL)
-    assert second["build_id"] != first["build_id"] and warehouse_build_id(settings) == second["build_id"]
-    assert log.read_text().count("Unable to do partial parsing") == 1, "the second build parsed the whole project"
-    frozen = settings.data_dir / "dbt" / "snapshots"
-    assert (frozen / "current_landing.jsonl").resolve() == (frozen / f"landing_{second['build_id']}.jsonl")
-    assert (frozen / f"landing_{first['build_id']}.jsonl").is_file()  # the first build's snapshot stays
-
-
 def test_an_unrecorded_build_over_the_warehouse_blocks_gate_and_publish_naming_both_ids(tmp_path):
     settings = _settings(tmp_path)
     recorded = transform(settings)["build_id"]  # a full build: marts to publish
@@ -235,13 +217,16 @@ def test_a_tampered_batch_is_quarantined_a_stray_file_ignored_and_publish_blocke
     assert "dddd0001" in " ".join(read_step(settings, "gate")["failures"])
 
 
-def test_past_webhook_days_are_compacted_before_a_build_and_staging_keeps_every_delivery_once(tmp_path):
+def test_past_webhook_days_are_compacted_and_each_build_signs_itself_keeping_dbt_partial_parsing(tmp_path):
     """A receiver lands a batch a second; the transform compacts past days into one batch each. The
-    incremental staging that had built the originals then holds the same deliveries, each once."""
+    incremental staging that had built the originals then holds the same deliveries, each once.
+    Each of the two builds writes its own id into the warehouse; the id and the snapshot change every
+    build, and passed in --vars they would make dbt re-parse the whole project every time."""
     from datetime import UTC, datetime, timedelta
 
     import duckdb
 
+    from outcomes.pipeline import warehouse_build_id
     from sandbox.webhooks import zendesk_ticket_solved
 
     settings = replace(_settings(tmp_path), compact_min_batches=0)
@@ -264,7 +249,10 @@ def test_past_webhook_days_are_compacted_before_a_build_and_staging_keeps_every_
         finally:
             con.close()
 
-    assert transform(settings, select=model)["compacted"] == []
+    first = transform(settings, select=model)
+    assert first["compacted"] == [] and warehouse_build_id(settings) == first["build_id"]
+    log = settings.data_dir / "dbt" / "logs" / "dbt.log"
+    assert log.read_text().count("Unable to do partial parsing") == 1  # the first build: no saved manifest
     before = staged()
     con = duckdb.connect(str(settings.warehouse_path), read_only=True)
     ids = [r[0] for r in con.execute(f"select event_id from staging.{model} where event_id like 'ev-%' "
@@ -279,3 +267,8 @@ def test_past_webhook_days_are_compacted_before_a_build_and_staging_keeps_every_
         [("zendesk/ticket_events", f"{day:%Y-%m-%d}", 6, 5)]  # five deliveries, the retried one once
     assert len(list(directory.glob("*.manifest.json"))) == 1 and len(list(directory.glob("*.jsonl.gz"))) == 1
     assert staged() == before
+    assert summary["build_id"] != first["build_id"] and warehouse_build_id(settings) == summary["build_id"]
+    assert log.read_text().count("Unable to do partial parsing") == 1, "the second build parsed the whole project"
+    frozen = settings.data_dir / "dbt" / "snapshots"
+    assert (frozen / "current_landing.jsonl").resolve() == (frozen / f"landing_{summary['build_id']}.jsonl")
+    assert (frozen / f"landing_{first['build_id']}.jsonl").is_file()  # the first build's snapshot stays
