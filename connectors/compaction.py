@@ -25,6 +25,7 @@ from __future__ import annotations
 import gzip
 import json
 import logging
+import os
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -58,8 +59,9 @@ def _day_manifests(zone: LandingZone, source: str, stream: str, day: str) -> lis
 
 def _retire(zone: LandingZone, manifest: Manifest) -> None:
     """Remove a replaced batch: the manifest first (a batch counts only while its manifest exists)."""
-    directory = f"{zone.stream_dir(manifest.source, manifest.stream)}/date={manifest.extracted_at[:10]}"
-    for path in (f"{directory}/{manifest.batch_id}.manifest.json", f"{zone.root}/{manifest.data_file}"):
+    data = f"{zone.root}/{manifest.data_file}"
+    # the manifest sits beside its data file (LandingZone.write_manifest)
+    for path in (f"{os.path.dirname(data)}/{manifest.batch_id}.manifest.json", data):
         if zone.fs.exists(path):
             zone.fs.rm(path)
 
