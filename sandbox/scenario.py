@@ -231,6 +231,15 @@ def _declared(info: ValidationInfo, kind: str) -> set[str] | None:
     return (info.context or {}).get(kind)
 
 
+def _only_declared(value: dict[str, Any], info: ValidationInfo, kind: str, noun: str) -> dict[str, Any]:
+    """`value`'s keys must be names the file declares as `kind` (teams, departments)."""
+    declared = _declared(info, kind)
+    unknown = [k for k in value if declared is not None and k not in declared]
+    if unknown:
+        raise PydanticCustomError("scenario", f"unknown {noun} {unknown[0]!r}")
+    return value
+
+
 def _check_shares(shares: dict[str, float], info: ValidationInfo) -> dict[str, float]:
     problems = []
     styles = _declared(info, "styles")
@@ -363,11 +372,7 @@ class _DriftFile(_FileModel):
     @field_validator("teams")
     @classmethod
     def _known_teams(cls, value: dict[str, float], info: ValidationInfo) -> dict[str, float]:
-        teams = _declared(info, "teams")
-        unknown = [t for t in value if teams is not None and t not in teams]
-        if unknown:
-            raise PydanticCustomError("scenario", f"unknown team {unknown[0]!r}")
-        return value
+        return _only_declared(value, info, "teams", "team")
 
 
 class _EffectsFile(_FileModel):
@@ -415,20 +420,12 @@ class _ToolFile(_FileModel):
     @field_validator("departments")
     @classmethod
     def _known_departments(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
-        departments = _declared(info, "departments")
-        unknown = [d for d in value if departments is not None and d not in departments]
-        if unknown:
-            raise PydanticCustomError("scenario", f"unknown department {unknown[0]!r}")
-        return value
+        return _only_declared(value, info, "departments", "department")
 
     @field_validator("team_styles")
     @classmethod
     def _known_teams(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
-        teams = _declared(info, "teams")
-        unknown = [t for t in value if teams is not None and t not in teams]
-        if unknown:
-            raise PydanticCustomError("scenario", f"unknown team {unknown[0]!r}")
-        return value
+        return _only_declared(value, info, "teams", "team")
 
 
 class _KpiEffectFile(_FileModel):
