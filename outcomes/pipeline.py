@@ -371,6 +371,10 @@ def _build(settings: Settings, select: str | None, full_refresh: bool, build_id:
     env = {
         **os.environ,
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        # its log lines reach the task log as dbt writes them (run_bound_child logs each line): no block
+        # buffering on the pipe, no colour codes
+        "PYTHONUNBUFFERED": "1",
+        "DBT_USE_COLORS": "false",
         "DBT_LOG_PATH": str(settings.data_dir / "dbt" / "logs"),
         "OUTCOMES_WAREHOUSE_PATH": str(settings.warehouse_path),
         "OUTCOMES_LANDING_ROOT": str(settings.landing_root),
@@ -380,7 +384,8 @@ def _build(settings: Settings, select: str | None, full_refresh: bool, build_id:
     (target_dir / "run_results.json").unlink(missing_ok=True)  # a stale one must not describe this build
     started = time.monotonic()
     try:
-        proc = run_bound_child(cmd, cwd=str(project), env=env, timeout=settings.build_timeout_seconds)
+        proc = run_bound_child(cmd, cwd=str(project), env=env, timeout=settings.build_timeout_seconds,
+                               logger=logging.getLogger("outcomes.dbt"))
     except ChildTimedOut as exc:
         raise StepFailed(f"dbt build {build_id} stopped: {exc} (OUTCOMES_BUILD_TIMEOUT_SECONDS="
                          f"{settings.build_timeout_seconds:g}); the warehouse is not vouched for until a "

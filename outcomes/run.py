@@ -7,7 +7,9 @@ wraps this in a sandbox session (devenv) so that they point at the simulated ven
 from __future__ import annotations
 
 import shutil
+import sys
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,13 +38,18 @@ def run_pipeline(settings: Settings, dags=PIPELINE_DAGS, quiet: bool = False) ->
     shutil.rmtree(settings.runs_dir, ignore_errors=True)  # the summary describes this run only
     settings.export()
     airflow_env.configure(settings)
+    from outcomes.task_progress import task_progress  # imports Airflow: after configure
+
     if not quiet:
         print("preparing Airflow (isolated home, SQLite metadata DB)...", flush=True)
     airflow_env.ensure_db()
     bag = airflow_env.load_dags()
     for dag_id in dags:
         t0 = time.monotonic()
-        state = airflow_env.run_dag(bag, dag_id)
+        if not quiet:
+            print(f"  {dag_id} ...", flush=True)
+        with nullcontext() if quiet else task_progress(sys.stdout):
+            state = airflow_env.run_dag(bag, dag_id)
         result.dag_states[dag_id] = state
         if not quiet:
             print(f"  {dag_id:<24} {state:<8} {time.monotonic() - t0:6.1f}s", flush=True)
@@ -59,3 +66,4 @@ def run_pipeline(settings: Settings, dags=PIPELINE_DAGS, quiet: bool = False) ->
         if result.report_path:
             print(f"\nHTML report (open it in a browser): {result.report_path}")
     return result
+

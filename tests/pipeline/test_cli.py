@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
 import threading
 import time
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import requests
@@ -85,3 +86,63 @@ def test_devenv_sandbox_serves_on_the_port_it_is_given(tmp_path):
         proc.terminate()
         proc.wait(timeout=30)
     assert f"http://127.0.0.1:{port}/graph/v1.0" in "".join(lines)  # the printed connections point at that port
+
+
+class _TimedOutput:
+    """Stands in for stdout and remembers when each line was written."""
+
+    def __init__(self):
+        self.lines: list[tuple[float, str]] = []
+        self._partial = ""
+
+    def write(self, text: str) -> int:
+        self._partial += text
+        *done, self._partial = self._partial.split("\n")
+        self.lines.extend((time.time(), line) for line in done)
+        return len(text)
+
+    def flush(self):
+        pass
+
+
+def test_outcomes_run_prints_each_task_as_it_ends_not_after_its_dag(sandbox, company, tmp_path, monkeypatch):
+    """Two DAGs of `outcomes run`: a source's ingest (two tasks) and the freshness alert, failing (nothing is
+    published). Each task's line is written before Airflow starts the next task."""
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.utils.session import create_session
+    from tests_support import isolated_settings
+
+    from devenv.sandbox_env import sandbox_connections
+    from outcomes.run import run_pipeline
+
+    conn = sandbox_connections(sandbox, company, start=date.today() - timedelta(days=7))["harvest"]
+    monkeypatch.setenv("AIRFLOW_CONN_OUTCOMES_HARVEST", conn.to_env_value())
+    out = _TimedOutput()
+    monkeypatch.setattr(sys, "stdout", out)
+    started = datetime.now(UTC)
+    environ = dict(os.environ)
+    try:
+        result = run_pipeline(isolated_settings(tmp_path), dags=("ingest_harvest", "published_freshness"))
+    finally:  # run_pipeline exports its settings for the tasks
+        os.environ.clear()
+        os.environ.update(environ)
+    assert not result.success and result.failed_dag == "published_freshness"
+
+    text = [line for _, line in out.lines]
+    task_lines = {m[1]: (at, m[2]) for at, line in out.lines
+                  if (m := re.match(r"    (\w+\.\w+) +(success|failed|retry|skipped) +[\d.]+s", line))}
+    assert {k: state for k, (_, state) in task_lines.items()} == {
+        "ingest_harvest.land_time_entries": "success", "ingest_harvest.land_users": "success",
+        "published_freshness.check_published_age": "failed"}
+    assert "nothing published" in next(line for line in text if line.startswith("    published_freshness.check_"))
+    # each DAG's task lines come before the DAG's own line
+    dag_line = text.index(next(line for line in text if line.startswith("  ingest_harvest ") and "success" in line))
+    assert all(text.index(line) < dag_line for line in text if line.startswith("    ingest_harvest."))
+    with create_session() as session:
+        tis = sorted((ti for ti in session.query(TaskInstance).filter(TaskInstance.start_date >= started)
+                      if ti.dag_id in ("ingest_harvest", "published_freshness")), key=lambda ti: ti.start_date)
+    assert len(tis) == 3
+    for ti, following in zip(tis, tis[1:], strict=False):
+        written_at, _ = task_lines[f"{ti.dag_id}.{ti.task_id}"]
+        assert written_at <= following.start_date.timestamp(), \
+            f"{ti.dag_id}.{ti.task_id}'s line was written after {following.task_id} started"
