@@ -95,7 +95,7 @@ class Campaign:
         return replace(Settings.from_env(), data_dir=data, landing_root=str(data / "landing"),
                        state_root=str(data / "state"), warehouse_path=data / "warehouse" / "outcomes.duckdb",
                        published_path=data / "warehouse" / "analytics.duckdb", gx_root=data / "gx",
-                       runs_dir=data / "runs", workflows_path=self.catalog, max_landing_age_hours=24 * 365)
+                       runs_dir=data / "runs", workflows_path=self.catalog, publish_with_stale_sources=True)
 
     # -- landing counts
     def keys(self, settings: Settings, source: str, stream: str) -> tuple[set, int]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ import pandas as pd
 
 log = logging.getLogger("expectations")
 
-DEFAULT_SETTINGS = {"min_group_size": 5, "max_landing_age_hours": 48, "min_identity_coverage": 0.9}
+DEFAULT_SETTINGS = {"min_group_size": 5, "min_identity_coverage": 0.9}
 
 
 @dataclass
@@ -200,41 +199,39 @@ def landing_batch_validator(settings: dict | None = None):
     return StreamingLandingValidator(LANDING_SUITES, {**DEFAULT_SETTINGS, **(settings or {})})
 
 
-def landing_freshness_frame(landing_root: str, streams: list[str], now: datetime | None = None) -> pd.DataFrame:
-    from connectors.landing import LandingZone
+def source_freshness_result(freshness: list[dict], stale_blocks: bool = True) -> SuiteResult:
+    """The transform's `dbt source freshness` rows as the gate's freshness suite: a stream past its source's
+    error_after is critical (a warning when `stale_blocks` is off), one past warn_after a warning, and one
+    not measured (no committed batch) always critical. The thresholds are dbt's, declared per source;
+    nothing is measured again here."""
+    critical, warnings = [], []
+    for row in freshness:
+        key = f"{row['source']}/{row['stream']}"
+        if row["status"] == "warn":
+            warnings.append(f"{key}: newest batch {row['age_hours']} h old, past warn_after "
+                            f"({row['warn_after_hours']:g} h)")
+        elif row["status"] == "error":
+            (critical if stale_blocks else warnings).append(
+                f"{key}: newest batch {row['age_hours']} h old, past error_after ({row['error_after_hours']:g} h)")
+        elif row["status"] == "runtime error":
+            critical.append(f"{key}: freshness not measured: {row.get('message') or 'dbt could not read it'}")
+    passed = sum(row["status"] in ("pass", "warn") for row in freshness)
+    return SuiteResult("landing.source_freshness", not critical, len(freshness), passed, critical, warnings)
 
-    zone, now = LandingZone(landing_root), now or datetime.now(UTC)
-    rows = []
-    for key in streams:
-        source, stream = key.split("/")
-        manifests = zone.manifests(source, stream)
-        if not manifests:
-            rows.append({"stream": key, "age_hours": None, "record_count": None})
-            continue
-        latest = max(manifests, key=lambda m: m.batch_id)
-        extracted = datetime.fromisoformat(latest.extracted_at.replace("Z", "+00:00"))
-        rows.append({"stream": key, "age_hours": (now - extracted).total_seconds() / 3600,
-                     "record_count": latest.record_count})
-    return pd.DataFrame(rows)
 
-
-def run_gate(warehouse_path: str, landing_root: str, docs_root: str, settings: dict | None = None,
-             published: list[str] | None = None) -> GateResult:
-    """Validate the freshly built warehouse: freshness of every landing stream, the gate suites, then the
-    privacy of every relation in `published` (the list publish will copy)."""
+def run_gate(warehouse_path: str, docs_root: str, settings: dict | None = None, published: list[str] | None = None,
+             freshness: list[dict] | None = None, stale_blocks: bool = True) -> GateResult:
+    """Validate the freshly built warehouse: the build's source freshness (`freshness`, the rows of the
+    transform's `dbt source freshness`), the gate suites, then the privacy of every relation in `published`
+    (the list publish will copy)."""
     import duckdb
 
-    from expectations.suites import FRESHNESS_SUITE, GATE_SUITES, LANDING_SUITES
+    from expectations.suites import GATE_SUITES
 
     validator = Validator(docs_root, settings)
     results = []
-    fresh = landing_freshness_frame(landing_root, list(LANDING_SUITES))
-    missing = fresh[fresh["age_hours"].isna()]["stream"].tolist()
-    res = validator.validate(FRESHNESS_SUITE, fresh.dropna(subset=["age_hours"]), "landing_freshness")
-    if missing:
-        res.critical_failures.append(f"no committed batch for {missing}")
-        res.success = False
-    results.append(res)
+    if freshness is not None:
+        results.append(source_freshness_result(freshness, stale_blocks))
 
     con = duckdb.connect(warehouse_path, read_only=True)
     try:

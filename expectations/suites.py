@@ -117,16 +117,6 @@ LANDING_SUITES.update(AI_USAGE_LANDING_SUITES)
 LANDING_SUITES.update(KPI_LANDING_SUITES)
 
 
-def _landing_freshness(settings: dict) -> list:
-    """Over the table of latest manifests: every stream landed recently."""
-    return [
-        gxe.ExpectColumnValuesToBeBetween(
-            column="age_hours", min_value=0, max_value=settings["max_landing_age_hours"], severity="critical"
-        ),
-        gxe.ExpectColumnValuesToBeBetween(column="record_count", min_value=0, severity="critical"),
-    ]
-
-
 def _staging_tickets(_: dict) -> list:
     return [
         gxe.ExpectColumnValuesToNotBeNull(column="ticket_id", severity="critical"),
@@ -247,7 +237,6 @@ GATE_SUITES: dict[str, SuiteSpec] = {
     "mart_ai_cost": SuiteSpec("mart.ai_cost", _mart_ai_cost,
                               id_columns=("tool", "month_start", "level", "department", "team", "currency")),
 }
-FRESHNESS_SUITE = SuiteSpec("landing.freshness", _landing_freshness)
 
 # Columns that identify a person or an account: never in a published relation.
 PERSON_LEVEL_COLUMNS = ("person_key", "email", "display_name", "source_user_id", "source_login", "user_login",

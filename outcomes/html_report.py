@@ -11,7 +11,6 @@ from __future__ import annotations
 import html
 import io
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -235,17 +234,20 @@ def _health_section(tables: dict[str, pd.DataFrame], publication: dict[str, Any]
         parts.append("<h3>Identity coverage per source</h3>")
         parts.append(_figure(_coverage_chart(coverage), "Share of each source's activity linked to a person; the "
                                                         "line is the gate's floor."))
-    landed = publication.get("landed_through") or {}
-    if landed:
-        published_at = _parse_time(publication.get("published_at"))
-        fresh = []
-        for stream, batch in sorted(landed.items()):
-            at = _batch_time(batch)
-            age = f"{(published_at - at).total_seconds() / 3600:.1f} h" if at and published_at else "n/a"
-            fresh.append({"stream": stream, "landed": at.isoformat(timespec="seconds") if at else batch, "age": age})
-        parts.append("<h3>Landing freshness</h3>")
-        parts.append(_table(pd.DataFrame(fresh), {"stream": "stream", "landed": "newest batch landed (UTC)",
-                                                  "age": "age at publication"}))
+    freshness = tables.get("mart_source_freshness")
+    if freshness is not None and not freshness.empty:
+        # dbt source freshness as the transform ran it, against each source's own thresholds
+        view = freshness.sort_values(["source", "stream"]).assign(
+            stream=lambda f: f["source"] + "/" + f["stream"],
+            newest=lambda f: f["newest_batch_at"].map(lambda t: "" if pd.isna(t) else f"{t:%Y-%m-%d %H:%M}"),
+            age=lambda f: f["age_hours"].map(lambda h: "" if pd.isna(h) else f"{h:.1f} h"),
+            limits=lambda f: [f"{w:g} h / {e:g} h" for w, e in zip(f["warn_after_hours"], f["error_after_hours"],
+                                                                     strict=True)],
+            status=lambda f: [s if not m else f"{s}: {m}" for s, m in zip(f["status"], f["message"].fillna(""),
+                                                                          strict=True)])
+        parts.append("<h3>Source freshness</h3>")
+        parts.append(_table(view, {"stream": "stream", "status": "dbt source freshness", "newest": "newest batch (UTC)",
+                                   "age": "age at the build", "limits": "warn / error after"}))
     drift = tables.get("mart_schema_drift")
     if drift is not None:
         parts.append(f"<p>Schema drift: {len(drift)} field changes between landing batches (mart_schema_drift).</p>")
@@ -420,21 +422,6 @@ def _publication(frame: pd.DataFrame | None) -> dict[str, Any]:
         if isinstance(row.get(key), str):
             row[key] = json.loads(row[key])
     return row
-
-
-def _parse_time(value: Any) -> datetime | None:
-    try:
-        return datetime.fromisoformat(str(value))
-    except ValueError:
-        return None
-
-
-def _batch_time(batch_id: str) -> datetime | None:
-    """When a landing batch was written: its id starts with the UTC time (20260601T100000000000Z-...)."""
-    try:
-        return datetime.strptime(batch_id.split("-")[0], "%Y%m%dT%H%M%S%fZ").replace(tzinfo=UTC)
-    except ValueError:
-        return None
 
 
 PAGE = """<!doctype html>

@@ -163,6 +163,8 @@ def dbt_vars(settings: Settings) -> dict[str, Any]:
         "workflows": workflows,
         # each stream's primary key and disposition, as its connector declares them
         "landing_streams": landing_streams(),
+        # the last `dbt source freshness` of the landing streams, which mart_source_freshness publishes
+        "source_freshness": str(source_freshness_path(settings)),
     }
     if settings.extra_identity_overrides is not None:
         if not settings.extra_identity_overrides.is_file():
@@ -381,8 +383,10 @@ def _build(settings: Settings, select: str | None, full_refresh: bool, build_id:
         "OUTCOMES_BUILD_ID": build_id,
         **settings.duckdb_env,
     }
-    (target_dir / "run_results.json").unlink(missing_ok=True)  # a stale one must not describe this build
     started = time.monotonic()
+    # a webhook-only build leaves the polled streams' freshness (and mart_source_freshness) as the last full one
+    freshness = source_freshness(settings, variables, env, target_dir) if select is None else None
+    (target_dir / "run_results.json").unlink(missing_ok=True)  # a stale one must not describe this build
     try:
         proc = run_bound_child(cmd, cwd=str(project), env=env, timeout=settings.build_timeout_seconds,
                                logger=logging.getLogger("outcomes.dbt"))
@@ -398,7 +402,8 @@ def _build(settings: Settings, select: str | None, full_refresh: bool, build_id:
                    ignored_files=frozen["ignored_files"], compacted=compacted,
                    # a selective build may follow only a warehouse that a full build left whole
                    full_build_done=success and (select is None or bool(previous.get("full_build_done"))),
-                   landed_through=frozen["landed_through"])
+                   landed_through=frozen["landed_through"],
+                   source_freshness=freshness if freshness is not None else previous.get("source_freshness"))
     if success:
         summary["schema_drift"] = latest_schema_drift(settings.warehouse_path)
     record_step(settings, "transform", summary)
@@ -407,6 +412,69 @@ def _build(settings: Settings, select: str | None, full_refresh: bool, build_id:
         raise StepFailed(f"dbt build {build_id} failed (exit {proc.returncode}); failing nodes: "
                          f"{summary['failures']}\n{tail}")
     return summary
+
+
+def source_freshness_path(settings: Settings) -> Path:
+    return settings.data_dir / "dbt" / "freshness" / "source_freshness.jsonl"
+
+
+PERIOD_HOURS = {"minute": 1 / 60, "hour": 1, "day": 24}
+
+
+def source_freshness(settings: Settings, variables: dict[str, Any], env: dict[str, str],
+                     target_dir: Path) -> list[dict[str, Any]]:
+    """`dbt source freshness` over every landing stream that declares thresholds (dbt_project's sources: the
+    newest committed manifest's extracted_at against warn_after / error_after). One row per stream, status
+    pass, warn, error or `runtime error` (no committed batch, or the query failed), written where
+    mart_source_freshness reads it. dbt writes no result for a stream whose query failed, so the streams
+    come from the manifest and a missing result is that stream's runtime error."""
+    cmd = [dbt_executable(), "source", "freshness", "--project-dir", str(settings.dbt_project_dir),
+           "--profiles-dir", str(settings.dbt_project_dir), "--target", "duckdb", "--target-path", str(target_dir),
+           "--vars", json.dumps(variables)]
+    results_path = target_dir / "sources.json"
+    results_path.unlink(missing_ok=True)
+    try:
+        proc = run_bound_child(cmd, cwd=str(settings.dbt_project_dir), env=env,
+                               timeout=settings.build_timeout_seconds, logger=logging.getLogger("outcomes.dbt"))
+    except ChildTimedOut as exc:
+        raise StepFailed(f"dbt source freshness stopped: {exc}; nothing was built") from None
+    if not results_path.exists():  # exit 1 only says some stream is stale; no file says dbt itself failed
+        tail = "\n".join(proc.stdout.splitlines()[-25:])
+        raise StepFailed(f"dbt source freshness wrote no results (exit {proc.returncode}); nothing was built\n{tail}")
+    measured = {r["unique_id"]: r for r in json.loads(results_path.read_text())["results"]}
+    declared = json.loads((target_dir / "manifest.json").read_text())["sources"]
+    zone = LandingZone(settings.landing_root)
+    rows = []
+    for unique_id, node in sorted(declared.items()):
+        criteria = (node.get("config") or {}).get("freshness") or node.get("freshness") or {}
+        limits = {}
+        for kind in ("warn_after", "error_after"):
+            rule = criteria.get(kind) or {}
+            limits[f"{kind}_hours"] = rule["count"] * PERIOD_HOURS[rule["period"]] if rule.get("count") else None
+        if not any(limits.values()):
+            continue  # no thresholds (webhook streams: events come only when something happens)
+        row = {"source": node["source_name"], "stream": node["name"], **limits}
+        result = measured.get(unique_id)
+        if result is None:
+            landed = zone.manifests(node["source_name"], node["name"])
+            row.update(status="runtime error", max_loaded_at=None, snapshotted_at=None, age_hours=None,
+                       message="no committed batch" if not landed else "dbt could not measure it (see the "
+                       "transform's log)")
+        else:
+            row.update(status=result["status"], max_loaded_at=result["max_loaded_at"],
+                       snapshotted_at=result["snapshotted_at"],
+                       age_hours=round(result["max_loaded_at_time_ago_in_s"] / 3600, 2), message=None)
+        rows.append(row)
+    path = source_freshness_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    os.replace(tmp, path)
+    for row in rows:
+        if row["status"] != "pass":
+            log.warning("source freshness %s/%s: %s (%s)", row["source"], row["stream"], row["status"],
+                        row["message"] or f"newest batch {row['age_hours']} h old")
+    return rows
 
 
 SCHEMA_DRIFT_SHOWN = 50
@@ -509,10 +577,10 @@ def gate(settings: Settings, build_id: str | None = None) -> dict[str, Any]:
         # the vouched build's manifest says which models are published (a refused build may have left none)
         published = [model.relation for model in published_models(dbt_manifest_path(settings))]
         result = run_gate(
-            str(settings.warehouse_path), settings.landing_root, str(settings.gx_root),
-            {"min_group_size": settings.min_group_size, "max_landing_age_hours": settings.max_landing_age_hours,
-             "min_identity_coverage": settings.min_identity_coverage},
-            published=published,
+            str(settings.warehouse_path), str(settings.gx_root),
+            {"min_group_size": settings.min_group_size, "min_identity_coverage": settings.min_identity_coverage},
+            published=published, freshness=build.get("source_freshness"),
+            stale_blocks=not settings.publish_with_stale_sources,
         )
     failures = result.failures()
     if build.get("quarantined") and not settings.publish_with_quarantined:

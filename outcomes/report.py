@@ -20,6 +20,16 @@ def print_run_summary(settings: Settings, seconds: float) -> None:
     if t:
         print(f"  dbt: {t['models']} models built, {t['tests_passed']} tests passed, "
               f"{t['tests_failed']} failed, {t.get('skipped', 0)} skipped ({t['seconds']}s)")
+        freshness = t.get("source_freshness") or []
+        if freshness:
+            passed = sum(row["status"] == "pass" for row in freshness)
+            print(f"  dbt source freshness: {passed} of {len(freshness)} streams within their thresholds")
+            for row in freshness:
+                if row["status"] != "pass":
+                    why = row.get("message") or (f"newest batch {row['age_hours']} h old (warn after "
+                                                 f"{row['warn_after_hours']:g} h, error after "
+                                                 f"{row['error_after_hours']:g} h)")
+                    print(f"    {row['status']:<13} {row['source']}/{row['stream']}: {why}")
         drift = t.get("schema_drift") or {}
         if drift.get("changes"):
             print(f"  schema drift in the latest batches: {drift['changes']} field changes (mart_schema_drift)")

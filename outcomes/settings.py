@@ -35,7 +35,6 @@ class Settings:
     dbt_project_dir: Path
     workflows_path: Path
     min_group_size: int
-    max_landing_age_hours: float
     min_identity_coverage: float
     # A CSV of identity overrides read in addition to the dbt seed (same columns), or None.
     extra_identity_overrides: Path | None = None
@@ -48,6 +47,9 @@ class Settings:
     build_timeout_seconds: float = 3600.0
     # a batch that does not match its manifest is left out of the build and, unless this is set, blocks publish
     publish_with_quarantined: bool = False
+    # a landing stream past its source's dbt error_after blocks publish unless this is set (one never
+    # landed always does)
+    publish_with_stale_sources: bool = False
     # one stream's extraction, retries and waits included, fails after this (a connection's extra
     # `stream_deadline_seconds` overrides it for that source)
     stream_deadline_seconds: float = 1800.0
@@ -85,7 +87,6 @@ class Settings:
             dbt_project_dir=Path(env("OUTCOMES_DBT_PROJECT_DIR", str(PROJECT_ROOT / "dbt_project"))),
             workflows_path=Path(env("OUTCOMES_WORKFLOWS", str(PROJECT_ROOT / "workflows.yml"))),
             min_group_size=_min_group_size(env("OUTCOMES_MIN_GROUP_SIZE", "5")),
-            max_landing_age_hours=float(env("OUTCOMES_MAX_LANDING_AGE_HOURS", "48")),
             # share of each source's activity that must resolve to a person for the gate to pass
             min_identity_coverage=float(env("OUTCOMES_MIN_IDENTITY_COVERAGE", "0.9")),
             extra_identity_overrides=Path(extra) if (extra := env("OUTCOMES_EXTRA_IDENTITY_OVERRIDES")) else None,
@@ -97,6 +98,7 @@ class Settings:
             resync_days=float(env("OUTCOMES_RESYNC_DAYS", "7")),
             full_reload_weekday=int(env("OUTCOMES_FULL_RELOAD_WEEKDAY", "6")),
             publish_with_quarantined=env("OUTCOMES_PUBLISH_WITH_QUARANTINED", "0").lower() in ("1", "true", "yes"),
+            publish_with_stale_sources=env("OUTCOMES_PUBLISH_WITH_STALE_SOURCES", "0").lower() in ("1", "true", "yes"),
             # an incremental stream lands in batches of at most this many records
             max_batch_records=int(env("OUTCOMES_MAX_BATCH_RECORDS", "100000")),
             # a batch whose share of rejected records passes this is refused whole
@@ -138,6 +140,7 @@ class Settings:
                 "OUTCOMES_RESYNC_DAYS": str(self.resync_days),
                 "OUTCOMES_FULL_RELOAD_WEEKDAY": str(self.full_reload_weekday),
                 "OUTCOMES_PUBLISH_WITH_QUARANTINED": "1" if self.publish_with_quarantined else "0",
+                "OUTCOMES_PUBLISH_WITH_STALE_SOURCES": "1" if self.publish_with_stale_sources else "0",
                 "OUTCOMES_MAX_BATCH_RECORDS": str(self.max_batch_records),
                 "OUTCOMES_MAX_REJECTED_SHARE": str(self.max_rejected_share),
                 "OUTCOMES_PUBLISH_READER_ROLE": self.publish_reader_role,

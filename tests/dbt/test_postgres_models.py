@@ -190,8 +190,18 @@ def duckdb_build(tmp_path_factory: pytest.TempPathFactory, pg_admin) -> Path:
     # the shipped overrides seed is empty: a second file links the Jira account that hides its email
     overrides = tmp / "extra_identity_overrides.csv"
     overrides.write_text(f"source,source_user_id,email\njira,{kpi.HIDDEN['accountId']},{outcome_marts.lab(1)[0]}\n")
+    # what the transform's `dbt source freshness` writes (outcomes.pipeline.source_freshness), so the freshness
+    # models have rows to compare
+    freshness = tmp / "source_freshness.jsonl"
+    freshness.write_text(
+        '{"source": "zendesk", "stream": "tickets", "warn_after_hours": 24, "error_after_hours": 72, "status": "warn", '
+        '"max_loaded_at": "2026-03-25T02:00:00.123456+00:00", "snapshotted_at": "2026-03-26T08:00:00+00:00", '
+        '"age_hours": 30.0, "message": null}\n'
+        '{"source": "jira", "stream": "issues", "warn_after_hours": 24, "error_after_hours": 72, '
+        '"status": "runtime error", "max_loaded_at": null, "snapshotted_at": null, "age_hours": null, '
+        '"message": "no committed batch"}\n')
     result = dbt_build(tmp, "duckdb", {"OUTCOMES_LANDING_ROOT": str(landing), "OUTCOMES_WAREHOUSE_PATH": str(db)},
-                       extra_vars={"extra_identity_overrides": str(overrides)})
+                       extra_vars={"extra_identity_overrides": str(overrides), "source_freshness": str(freshness)})
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     return tmp
 

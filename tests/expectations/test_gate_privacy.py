@@ -24,8 +24,7 @@ def _warehouse(path, kpi_people: int, rollup_org: int, suppressed_leak: int | No
 
 def _privacy_failures(tmp_path, **counts) -> list[str]:
     db = _warehouse(tmp_path / "wh.duckdb", **counts)
-    result = run_gate(db, str(tmp_path / "landing"), str(tmp_path / "gx"), {
-        "min_group_size": 5, "max_landing_age_hours": 48, "min_identity_coverage": 0.9},
+    result = run_gate(db, str(tmp_path / "gx"), {"min_group_size": 5, "min_identity_coverage": 0.9},
         published=["mart_kpi_weekly", "mart_manager_rollup", "mart_ai_cost"])
     return [f for f in result.failures() if f.startswith("privacy.")]
 

@@ -67,6 +67,15 @@ def write_publication(path: Path) -> Path:
         con.execute("""create table mart_identity_coverage as select * from (values
             ('zendesk', 1.0, 0.9), ('jira', 0.979, 0.9)) as t(source, coverage, min_coverage)""")
         con.execute("create table mart_schema_drift as select 'zendesk/tickets' as stream where false")
+        # as dbt source freshness reports them: one stream fresh, one past warn_after, one never landed
+        con.execute("""create table mart_source_freshness as select * from (values
+            ('zendesk', 'tickets', 'pass', timestamp '2026-11-30 09:00:00', timestamp '2026-11-30 12:00:00', 3.0,
+             24.0, 72.0, null),
+            ('harvest', 'users', 'warn', timestamp '2026-11-29 06:00:00', timestamp '2026-11-30 12:00:00', 30.0,
+             24.0, 72.0, null),
+            ('jira', 'statuses', 'runtime error', null, null, null, 24.0, 72.0, 'no committed batch'))
+            as t(source, stream, status, newest_batch_at, checked_at, age_hours, warn_after_hours,
+                 error_after_hours, message)""")
         con.execute("create table _publication as select ? as published_at, ? as tables, ? as landed_through, "
                     "? as build_id, ? as gate",
                     ["2026-11-30T12:00:00+00:00", json.dumps({"mart_workflow_outcomes": 2}),
@@ -112,7 +121,11 @@ def test_the_report_shows_spend_per_currency_managers_and_data_health_from_the_p
     assert health["build"] == "b42"
     assert health["quality_gate"] == "passed (57 checks passed, 0 failed, 1 warning)"
     assert "jira: 2 late issues" in page
-    assert "3.0 h" in page  # the newest zendesk batch landed at 09:00, published at 12:00
+    freshness = re.search(r"<h3>Source freshness</h3>\s*<table>.*?</table>", page, re.S)[0]
+    rows = [re.findall(r"<td>([^<]*)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", freshness)[1:]]
+    assert rows == [["harvest/users", "warn", "2026-11-29 06:00", "30.0 h", "24 h / 72 h"],
+                    ["jira/statuses", "runtime error: no committed batch", "", "", "24 h / 72 h"],
+                    ["zendesk/tickets", "pass", "2026-11-30 09:00", "3.0 h", "24 h / 72 h"]]
     assert "github_copilot (USD)" in page and "m365_copilot (EUR)" in page  # never one line for two currencies
     assert "Priya Chavez" in page and "-19.4%" in page and "HR A" in page
     assert "Quiet Lead" not in page  # an org below the minimum group size stays hidden

@@ -133,7 +133,7 @@ def test_the_gate_checks_the_privacy_of_every_published_model(tmp_path):
                          _node("mart_big_teams", "marts", {"published": True})])
     record_step(settings, "transform", {"success": True, "build_id": "b1"})
     with pytest.raises(StepFailed):
-        gate(settings)  # nothing landed here either: freshness fails too
+        gate(settings)  # the gate suites find none of their relations here either
     failures = json.loads((settings.runs_dir / "gate.json").read_text())["failures"]
     privacy = [f for f in failures if f.startswith("privacy.")]
     # Legal (3 people, visible) breaks the floor; HR (2) is suppressed, so a reader never sees it
