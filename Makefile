@@ -29,9 +29,11 @@ test: venv
 test-prod: venv
 	$(VENV)/bin/python -m pytest -m celery_pipeline tests/pipeline/test_celery_deployment.py -v
 
-# Whole-pipeline runs of further sandbox scenarios (e.g. pretrend), about 10 minutes each.
+# Whole-pipeline runs of further sandbox scenarios (second: another seed and effect sizes; pretrend), a few
+# minutes each.
 test-scenarios: venv
-	$(VENV)/bin/python -m pytest -m scenario_pipeline tests/pipeline/test_pretrend_scenario.py -v
+	$(VENV)/bin/python -m pytest -m scenario_pipeline tests/pipeline/test_pretrend_scenario.py \
+		tests/pipeline/test_second_scenario.py -v
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -18,23 +18,31 @@ DBT = Path(sys.executable).parent / "dbt"
 HEADER = "source,source_user_id,email\n"
 
 
-def _compile_identity_map(tmp_path: Path, overrides: str, extra: str | None = None) -> subprocess.CompletedProcess:
-    project = tmp_path / "project"
-    shutil.copytree(PROJECT, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    """One copy of the project for the module: its tests share dbt's parse (partial parsing), each with a
+    fresh warehouse, so a test pays for its two dbt runs and not for parsing the project again."""
+    root = tmp_path_factory.mktemp("identity")
+    shutil.copytree(PROJECT, root / "project", ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    return root / "project"
+
+
+def _compile_identity_map(project: Path, overrides: str, extra: str | None = None) -> subprocess.CompletedProcess:
+    root = project.parent
     (project / "seeds" / "identity_overrides.csv").write_text(HEADER + overrides)
-    env = {**os.environ, "OUTCOMES_WAREHOUSE_PATH": str(tmp_path / "wh.duckdb"),
-           "OUTCOMES_LANDING_ROOT": str(tmp_path / "landing"), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    (root / "wh.duckdb").unlink(missing_ok=True)
+    env = {**os.environ, "OUTCOMES_WAREHOUSE_PATH": str(root / "wh.duckdb"),
+           "OUTCOMES_LANDING_ROOT": str(root / "landing"), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     variables = dbt_model_vars(project)
     if extra is not None:
-        (tmp_path / "extra_overrides.csv").write_text(HEADER + extra)
-        variables["extra_identity_overrides"] = str(tmp_path / "extra_overrides.csv")
+        (root / "extra_overrides.csv").write_text(HEADER + extra)
+        variables["extra_identity_overrides"] = str(root / "extra_overrides.csv")
     common = ["--project-dir", str(project), "--profiles-dir", str(project), "--target-path",
-              str(tmp_path / "target"), "--log-path", str(tmp_path / "logs"), "--vars", json.dumps(variables)]
-    seed = subprocess.run([str(DBT), "seed", *common, "--select", "identity_overrides"], cwd=project, env=env,
-                          capture_output=True, text=True, timeout=300)
-    assert seed.returncode == 0, seed.stdout[-2000:]
-    # the check reads stg_identity_overrides: the seed and any extra overrides file
-    staged = subprocess.run([str(DBT), "run", *common, "--select", "stg_identity_overrides"], cwd=project, env=env,
+              str(root / "target"), "--log-path", str(root / "logs"), "--vars", json.dumps(variables)]
+    # the check reads stg_identity_overrides: the seed and any extra overrides file (no tests: a duplicate
+    # row must reach the check, which is what is under test)
+    staged = subprocess.run([str(DBT), "build", *common, "--select", "identity_overrides stg_identity_overrides",
+                             "--resource-type", "seed", "--resource-type", "model"], cwd=project, env=env,
                             capture_output=True, text=True, timeout=300)
     assert staged.returncode == 0, staged.stdout[-2000:]
     # compile runs the model's introspective queries, where the check lives, without building upstream
@@ -42,8 +50,8 @@ def _compile_identity_map(tmp_path: Path, overrides: str, extra: str | None = No
                           capture_output=True, text=True, timeout=300)
 
 
-def test_one_account_mapped_to_two_people_fails_naming_the_account_and_both(tmp_path):
-    result = _compile_identity_map(tmp_path, "github,jdoe-dev_acme,jane.doe@acme.example\n"
+def test_one_account_mapped_to_two_people_fails_naming_the_account_and_both(project):
+    result = _compile_identity_map(project, "github,jdoe-dev_acme,jane.doe@acme.example\n"
                                              "jira,557058:abc,sam.lee@acme.example\n"
                                              "github_copilot,JDoe-dev_acme,john.doe@acme.example\n")
     assert result.returncode != 0
@@ -55,13 +63,13 @@ def test_one_account_mapped_to_two_people_fails_naming_the_account_and_both(tmp_
 
 @pytest.mark.parametrize("duplicate", ["github,jdoe-dev_acme,jane.doe@acme.example\n",
                                        "github , JDoe-dev_acme , Jane.Doe@acme.example\n"])
-def test_an_exact_duplicate_row_is_harmless(tmp_path, duplicate):
-    result = _compile_identity_map(tmp_path, "github,jdoe-dev_acme,jane.doe@acme.example\n" + duplicate)
+def test_an_exact_duplicate_row_is_harmless(project, duplicate):
+    result = _compile_identity_map(project, "github,jdoe-dev_acme,jane.doe@acme.example\n" + duplicate)
     assert result.returncode == 0, result.stdout[-2000:]
 
 
-def test_a_conflict_between_the_seed_and_the_extra_overrides_file_fails_too(tmp_path):
-    result = _compile_identity_map(tmp_path, "jira,557058:abc,sam.lee@acme.example\n",
+def test_a_conflict_between_the_seed_and_the_extra_overrides_file_fails_too(project):
+    result = _compile_identity_map(project, "jira,557058:abc,sam.lee@acme.example\n",
                                    extra="jira,557058:ABC,kim.park@acme.example\n")
     assert result.returncode != 0
     assert "jira account '557058:abc' is mapped to 2 people: kim.park@acme.example and sam.lee@acme.example" \

@@ -1,5 +1,5 @@
-"""The default scenario's whole pipeline, run once per session: the end-to-end checks and the second
-scenario's comparison read the same run."""
+"""The default scenario's whole pipeline, run once per session: the end-to-end, report and publication
+checks (and, under `make test-scenarios`, the second scenario's comparison) read the same run."""
 
 from __future__ import annotations
 

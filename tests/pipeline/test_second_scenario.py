@@ -1,11 +1,14 @@
 """The method, not the default scenario's numbers: a second scenario with another seed, other team sizes
-and other effect sizes (sandbox/scenarios/second.yml, written for this test and not tuned) is recovered too."""
+and other effect sizes (sandbox/scenarios/second.yml, written for this test and not tuned) is recovered too.
+A whole pipeline run: marked scenario_pipeline (`make test-scenarios`), outside `make test`."""
 
 from __future__ import annotations
 
 import duckdb
 import pytest
 from tests_support import isolated_settings
+
+pytestmark = pytest.mark.scenario_pipeline
 
 
 def _coverage(settings) -> dict[str, float]:
