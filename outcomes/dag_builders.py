@@ -37,6 +37,26 @@ def _settings():
     return Settings.from_env()
 
 
+def _lineage_of_stream(source: str, stream: str) -> dict:
+    """A landing task's OpenLineage inlets and outlets (outcomes/lineage.py): the vendor's stream in, the
+    landing stream out."""
+    from outcomes import lineage
+
+    return {"inlets": [lineage.vendor_stream(source, stream)],
+            "outlets": [lineage.landing_stream(_settings().landing_root, source, stream)]}
+
+
+def _published_marts(path) -> list:
+    """The published marts, as OpenLineage datasets of the DuckDB file at `path` (the warehouse, where dbt
+    builds them in their schema, or the published file, where they are tables of `main`)."""
+    from outcomes import lineage
+
+    settings = _settings()
+    in_warehouse = path == settings.warehouse_path
+    return [lineage.duckdb_table(path, schema if in_warehouse else "main", model)
+            for schema, model in lineage.declared_published_marts(settings.dbt_project_dir)]
+
+
 def build_ingest_dag(source: str, schedule: str = "@hourly"):
     """One DAG per source, one task per stream, each task emitting its stream's landing Asset."""
     from connectors import sources
@@ -58,7 +78,10 @@ def build_ingest_dag(source: str, schedule: str = "@hourly"):
     def ingest():
         for stream in module.STREAMS:
 
-            @task(task_id=f"land_{stream.name}", outlets=[landing_asset(source, stream.name)])
+            lineage = _lineage_of_stream(source, stream.name)
+
+            @task(task_id=f"land_{stream.name}", inlets=lineage["inlets"],
+                  outlets=[landing_asset(source, stream.name), *lineage["outlets"]])
             def land(stream_name: str = stream.name) -> list[dict]:
                 from connectors.config import ConnectionConfig
                 from outcomes.pipeline import conn_id_for
@@ -103,7 +126,10 @@ def build_reconcile_dag(schedule: str = "@daily"):
                 if stream.disposition != "merge":
                     continue
 
-                @task(task_id=f"reconcile_{source}_{stream.name}", outlets=[landing_asset(source, stream.name)])
+                lineage = _lineage_of_stream(source, stream.name)
+
+                @task(task_id=f"reconcile_{source}_{stream.name}", inlets=lineage["inlets"],
+                      outlets=[landing_asset(source, stream.name), *lineage["outlets"]])
                 def run(source: str = source, stream_name: str = stream.name, logical_date=None) -> list[dict]:
                     from connectors.config import ConnectionConfig
                     from outcomes.pipeline import conn_id_for
@@ -145,7 +171,15 @@ def build_transform_dag():
         "Model and test results are in the task log and `data/runs/transform.json`.",
     )
     def transform():
-        @task(outlets=[WAREHOUSE], pool=WAREHOUSE_POOL, queue=DUCKDB_WRITER_QUEUE, execution_timeout=TRANSFORM_TIMEOUT)
+        from connectors import landing_streams
+        from outcomes import lineage
+
+        settings = _settings()
+        # lineage: every landing stream staging reads in, the published marts out
+        read = [lineage.landing_stream(settings.landing_root, *key.split("/")) for key in landing_streams()]
+
+        @task(inlets=read, outlets=[WAREHOUSE, *_published_marts(settings.warehouse_path)], pool=WAREHOUSE_POOL,
+              queue=DUCKDB_WRITER_QUEUE, execution_timeout=TRANSFORM_TIMEOUT)
         def dbt_build(triggering_asset_events=None, outlet_events=None) -> dict:
             from outcomes.pipeline import transform as run_transform
             from outcomes.pipeline import webhook_only_selection
@@ -208,7 +242,11 @@ def build_publish_dag():
 
             return gate(_settings(), build_id=triggering_build_id(triggering_asset_events))
 
-        @task(outlets=[PUBLISHED], pool=WAREHOUSE_POOL, queue=DUCKDB_WRITER_QUEUE, execution_timeout=PUBLISH_TIMEOUT)
+        settings = _settings()
+
+        @task(inlets=_published_marts(settings.warehouse_path),
+              outlets=[PUBLISHED, *_published_marts(settings.published_path)], pool=WAREHOUSE_POOL,
+              queue=DUCKDB_WRITER_QUEUE, execution_timeout=PUBLISH_TIMEOUT)
         def publish_marts(triggering_asset_events=None) -> dict:
             from outcomes.pipeline import publish as run_publish
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -17,6 +18,10 @@ os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "True"
 os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{_SESSION_TMP / 'airflow' / 'airflow.db'}"
 os.environ["AIRFLOW__LOGGING__LOGGING_LEVEL"] = "WARNING"
 os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+# OpenLineage events of every task the tests run, to one file (tests/pipeline/test_lineage.py reads it)
+OPENLINEAGE_EVENTS = _SESSION_TMP / "openlineage_events.jsonl"
+os.environ["AIRFLOW__OPENLINEAGE__TRANSPORT"] = json.dumps(
+    {"type": "file", "log_file_path": str(OPENLINEAGE_EVENTS), "append": True})
 
 
 @pytest.fixture(scope="session")
@@ -69,3 +74,8 @@ class SleepRecorder:
 @pytest.fixture
 def no_sleep() -> SleepRecorder:
     return SleepRecorder()
+
+
+@pytest.fixture(scope="session")
+def openlineage_events_path() -> Path:
+    return OPENLINEAGE_EVENTS
