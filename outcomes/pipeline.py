@@ -362,7 +362,7 @@ def _build(settings: Settings, select: str | None, full_refresh: bool, build_id:
     variables.update(landing_snapshot=str(point_current_snapshot(frozen["snapshot"])))
     cmd = [
         dbt_executable(), "build", "--project-dir", str(project), "--profiles-dir", str(project),
-        "--target", "duckdb", "--target-path", str(target_dir), "--vars", json.dumps(variables),
+        "--target", settings.dbt_target, "--target-path", str(target_dir), "--vars", json.dumps(variables),
     ]
     if select:
         cmd += ["--select", select]
@@ -429,8 +429,8 @@ def source_freshness(settings: Settings, variables: dict[str, Any], env: dict[st
     mart_source_freshness reads it. dbt writes no result for a stream whose query failed, so the streams
     come from the manifest and a missing result is that stream's runtime error."""
     cmd = [dbt_executable(), "source", "freshness", "--project-dir", str(settings.dbt_project_dir),
-           "--profiles-dir", str(settings.dbt_project_dir), "--target", "duckdb", "--target-path", str(target_dir),
-           "--vars", json.dumps(variables)]
+           "--profiles-dir", str(settings.dbt_project_dir), "--target", settings.dbt_target,
+           "--target-path", str(target_dir), "--vars", json.dumps(variables)]
     results_path = target_dir / "sources.json"
     results_path.unlink(missing_ok=True)
     try:

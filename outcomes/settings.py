@@ -114,6 +114,18 @@ class Settings:
         return self.data_dir / "report" / "index.html"
 
     @property
+    def dbt_target(self) -> str:
+        """The DuckDB target of the dbt profile that can read this landing zone: `duckdb_s3` registers s3fs
+        with DuckDB when the landing zone is on S3 (workers on several machines share it), `duckdb` otherwise."""
+        protocol = self.landing_root.split("://", 1)[0] if "://" in self.landing_root else "file"
+        if protocol in ("s3", "s3a"):
+            return "duckdb_s3"
+        if protocol not in ("file", "local"):
+            raise ValueError(f"OUTCOMES_LANDING_ROOT {self.landing_root!r}: dbt reads a landing zone on a local "
+                             "or shared disk (a path) or on S3 (s3://bucket/prefix), not over " + protocol)
+        return "duckdb"
+
+    @property
     def duckdb_env(self) -> dict[str, str]:
         """The DuckDB limits as the dbt profile reads them."""
         temp_dir = self.duckdb_temp_dir or self.data_dir / "dbt" / "duckdb_tmp"

@@ -1,0 +1,99 @@
+"""Landing zone and cursor state on an S3-compatible object store, shared by workers on different machines.
+
+A local S3 server (moto's, on 127.0.0.1) stands in for the store. One "machine" ingests from the sandbox into
+s3://; another, with nothing on its own disk but its data directory, builds staging from what the first
+landed and resumes from the cursor the first one saved."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import socket
+from dataclasses import replace
+
+import duckdb
+import pytest
+
+from connectors.config import ConnectionConfig
+from connectors.landing import LandingZone
+from connectors.state import StateStore
+from outcomes.pipeline import ingest, transform
+from outcomes.settings import Settings
+
+moto_server = pytest.importorskip("moto.server", reason="moto (the local S3 server) is not installed")
+s3fs = pytest.importorskip("s3fs", reason="s3fs is not installed")
+
+BUCKET = "outcomes-shared"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def object_store(monkeypatch):
+    """An empty bucket on a local S3 server; the AWS_* variables point every client (and dbt) at it."""
+    port = _free_port()
+    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    for key, value in {"AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}", "AWS_ACCESS_KEY_ID": "local",
+                       "AWS_SECRET_ACCESS_KEY": "local", "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(key, value)
+    fs = s3fs.S3FileSystem(skip_instance_cache=True)
+    fs.mkdir(BUCKET)
+    yield fs
+    server.stop()
+
+
+def _machine(data, workflows=None) -> Settings:
+    """One worker's settings: its own local directories, the shared landing zone and state on S3."""
+    settings = replace(Settings.from_env(), data_dir=data, landing_root=f"s3://{BUCKET}/landing",
+                       state_root=f"s3://{BUCKET}/state", warehouse_path=data / "warehouse" / "outcomes.duckdb",
+                       published_path=data / "warehouse" / "analytics.duckdb", gx_root=data / "gx",
+                       runs_dir=data / "runs")
+    return replace(settings, workflows_path=workflows) if workflows else settings
+
+
+@pytest.mark.slow
+def test_a_worker_builds_from_what_another_worker_landed_on_s3_and_resumes_its_cursor(object_store, tmp_path):
+    from devenv.sandbox_env import sandbox_session
+
+    first = _machine(tmp_path / "machine-a")
+    with sandbox_session("default", first) as on_sandbox:
+        conn = ConnectionConfig.from_env("outcomes_zendesk")
+        [landed] = ingest("zendesk", conn, on_sandbox, streams=["tickets"], validate=False)
+
+        # everything went to the bucket (read here with s3fs alone), nothing to the first machine's disk
+        files = object_store.glob(f"{BUCKET}/landing/source=zendesk/stream=tickets/**/*.jsonl.gz")
+        ids = [json.loads(line)["id"] for f in files for line in gzip.decompress(object_store.cat(f)).splitlines()]
+        assert len(ids) == len(set(ids)) == landed["records"] > 30_000  # the default company's tickets, once
+        assert len(LandingZone(first.landing_root).manifests("zendesk", "tickets")) == len(files)
+        assert object_store.ls(f"{BUCKET}/state/zendesk")
+        assert not (first.data_dir / "landing").exists() and not (first.data_dir / "state").exists()
+
+        # a second machine: its own disk, the shared store; the cursor the first one saved is where it resumes
+        second = _machine(tmp_path / "machine-b", workflows=on_sandbox.workflows_path)
+        assert StateStore(second.state_root).get("zendesk", "tickets") == \
+            StateStore(first.state_root).get("zendesk", "tickets") is not None
+        [again] = ingest("zendesk", conn, replace(on_sandbox, data_dir=second.data_dir, runs_dir=second.runs_dir),
+                         streams=["tickets"], validate=False)
+        assert again["records"] < landed["records"]  # an increment from the shared cursor, not a first sync
+
+    assert second.dbt_target == "duckdb_s3"
+    summary = transform(second, select="stg_zendesk__tickets")
+    assert summary["success"], summary
+    con = duckdb.connect(str(second.warehouse_path), read_only=True)
+    try:
+        staged = {row[0] for row in con.sql("select ticket_id from staging.stg_zendesk__tickets").fetchall()}
+    finally:
+        con.close()
+    assert staged == set(ids)  # every ticket the first machine landed, from the second one's build
+
+
+def test_a_landing_url_dbt_cannot_read_is_refused_by_name(tmp_path):
+    settings = replace(Settings.from_env(), landing_root="gcs://bucket/landing")
+    with pytest.raises(ValueError, match="gcs"):
+        _ = settings.dbt_target
+    assert replace(settings, landing_root=str(tmp_path / "landing")).dbt_target == "duckdb"
