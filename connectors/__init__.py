@@ -12,14 +12,17 @@ def sources() -> dict[str, ModuleType]:
         github_copilot,
         github_prs,
         harvest,
+        interviews,
         jira,
         m365_copilot,
         msgraph,
         openai,
+        typeform,
         zendesk,
     )
 
-    modules = (msgraph, github_copilot, zendesk, m365_copilot, openai, anthropic, jira, github_prs, harvest)
+    modules = (msgraph, github_copilot, zendesk, m365_copilot, openai, anthropic, jira, github_prs, harvest,
+               typeform, interviews)
     return {m.SOURCE: m for m in modules}
 
 

@@ -299,3 +299,32 @@ def start_at_pages(
         if body.get("isLast") is True or not records:
             return
     raise MalformedResponseError(f"{client.vendor}: more than {MAX_PAGES} pages at {path}; stopping.")
+
+
+def before_token_pages(
+    client: VendorHttpClient, path: str, params: Mapping[str, Any], records_key: str = "items",
+    token_field: str = "token", page_size_param: str = "page_size",
+) -> Iterator[list[dict]]:
+    """Typeform Responses: newest first; the next (older) page is the same query with `before=<token of the
+    page's last item>`. No next link or total tells where it ends: a page shorter than page_size does (an
+    exactly full last page costs one more request, answered empty)."""
+    url, base = client.url(path), dict(params)
+    page_size = int(base[page_size_param])
+    query = dict(base)
+    guard = _RepeatGuard(client, path)
+    for _ in range(MAX_PAGES):
+        guard.check(url, query)
+        body = client.get_json(url, params=query)
+        records = _records(client, body, records_key, url)
+        yield records
+        if len(records) < page_size:
+            return
+        last = records[-1]
+        token = last.get(token_field) if isinstance(last, dict) else None
+        if not token:
+            raise MalformedResponseError(
+                f"{client.vendor}: the last item of a full page at {url} has no '{token_field}' to ask for the "
+                "next page with. Nothing from this run was landed."
+            )
+        query = {**base, "before": token}
+    raise MalformedResponseError(f"{client.vendor}: more than {MAX_PAGES} pages at {path}; stopping.")

@@ -145,6 +145,17 @@ def _harvest(attr: str) -> Callable:
     return records
 
 
+def _survey(attr: str) -> Callable:
+    def records(company) -> Iterable[Record]:
+        from sandbox.records.typeform import FORM_ID, survey_data
+
+        rows = getattr(survey_data(company), attr)
+        # the connector adds the form to each Typeform item; generated batches carry it the same way
+        return [{**r, "form_id": FORM_ID} for r in rows] if attr == "responses" else rows
+
+    return records
+
+
 def _jira(attr: str) -> Callable:
     def records(company) -> Iterable[Record]:
         from sandbox.records.jira import jira_data
@@ -217,6 +228,8 @@ STREAMS: tuple[GeneratedStream, ...] = (
     GeneratedStream("github", "pull_request_reviews", _reviews),
     GeneratedStream("harvest", "time_entries", _harvest("entries")),
     GeneratedStream("harvest", "users", _harvest("users"), "snapshot"),
+    GeneratedStream("typeform", "responses", _survey("responses")),
+    GeneratedStream("interviews", "answers", _survey("interviews")),
 )
 
 

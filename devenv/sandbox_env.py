@@ -112,6 +112,34 @@ def _harvest(server, company, start):
             {"account_id": cred.HARVEST_ACCOUNT_ID, "start_days_ago": _days_since(start) + 2})
 
 
+@_sandbox_connection("typeform")
+def _typeform(server, company, start):
+    from sandbox import credentials as cred
+    from sandbox.records.typeform import FORM_ID
+
+    return (server.typeform_url, None, cred.TYPEFORM_TOKEN,
+            {"form_ids": [FORM_ID], "start_days_ago": _days_since(start) + 2})
+
+
+@_sandbox_connection("interviews")
+def _interviews(server, company, start):
+    """A drop folder holding one file of the scenario's interviews, written as a rollout lead would."""
+    import csv
+    import tempfile
+    from pathlib import Path
+
+    from connectors.interviews import COLUMNS
+    from sandbox.records.typeform import survey_data
+
+    drop = Path(tempfile.gettempdir()) / f"outcomes-sandbox-{server.port}" / "interviews"
+    drop.mkdir(parents=True, exist_ok=True)
+    with open(drop / "interviews.csv", "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(survey_data(company).interviews)
+    return str(drop), None, None, {}
+
+
 def sandbox_connections(server, company, start: date | None = None) -> dict[str, ConnectionConfig]:
     """A connection to the running sandbox for every registered source. `start` (default: the scenario's
     first day) shortens the first sync's window, for quick checks."""

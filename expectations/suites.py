@@ -10,6 +10,7 @@ import great_expectations.expectations as gxe
 
 from expectations.spec import DATE_RE, MINUTES_PER_YEAR, SuiteSpec
 from expectations.suites_ai_usage import AI_USAGE_LANDING_SUITES
+from expectations.suites_audit import AUDIT_LANDING_SUITES
 from expectations.suites_kpi import KPI_LANDING_SUITES
 
 
@@ -115,6 +116,7 @@ LANDING_SUITES: dict[str, SuiteSpec] = {
 # Sources added later keep their landing suites in their own modules.
 LANDING_SUITES.update(AI_USAGE_LANDING_SUITES)
 LANDING_SUITES.update(KPI_LANDING_SUITES)
+LANDING_SUITES.update(AUDIT_LANDING_SUITES)
 
 
 def _staging_tickets(_: dict) -> list:

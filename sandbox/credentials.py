@@ -22,3 +22,6 @@ JIRA_API_TOKEN = "sandbox-jira-api-token-not-real"
 HARVEST_EMAIL = "pipeline@acme.example"  # the token owner, named in the User-Agent Harvest requires
 HARVEST_TOKEN = "sandbox-harvest-token-not-real"
 HARVEST_ACCOUNT_ID = "1121001"
+
+# Typeform: Bearer personal access token (scope responses:read).
+TYPEFORM_TOKEN = "tfp_sandboxNotARealToken0000000000000000"

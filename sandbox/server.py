@@ -198,6 +198,10 @@ class SandboxServer:
     def harvest_url(self) -> str:
         return f"{self.base_url}/harvest"
 
+    @property
+    def typeform_url(self) -> str:
+        return f"{self.base_url}/typeform"
+
     # -- faults, clock, request log
     def add_fault(self, vendor: str, kind: str, path_contains: str = "", times: int = 1,
                   status: int | None = None, retry_after: int | None = None, body: Any = None, after: int = 0,
@@ -258,6 +262,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"  Anthropic       : {server.anthropic_url}")
     print(f"  Jira            : {server.jira_url}")
     print(f"  Harvest         : {server.harvest_url}")
+    print(f"  Typeform        : {server.typeform_url}")
     print(f"  Control         : {server.base_url}/_sandbox/(health|faults|requests|clock|truth|identity_overrides)")
     print("Sandbox credentials (fake):")
     print(f"  MS_TENANT_ID={sc.tenant_id}")

@@ -19,8 +19,9 @@ def vendor_modules() -> tuple[ModuleType, ...]:
         m365_copilot,
         msgraph,
         openai,
+        typeform,
         zendesk,
     )
 
     # github before github_copilot: Copilot's catch-all /github/orgs/{org}/... would shadow /orgs/{org}/repos
-    return (msgraph, github, github_copilot, zendesk, m365_copilot, openai, anthropic, jira, harvest)
+    return (msgraph, github, github_copilot, zendesk, m365_copilot, openai, anthropic, jira, harvest, typeform)

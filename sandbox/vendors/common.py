@@ -71,7 +71,7 @@ def vendor_of(path: str) -> str:
     for prefix, vendor in (("/login/", "login"), ("/graph/", "msgraph"), ("/github/", "github"),
                            ("/copilot-reports/", "copilot_reports"), ("/zendesk/", "zendesk"),
                            ("/openai/", "openai"), ("/anthropic/", "anthropic"), ("/jira/", "jira"),
-                           ("/harvest/", "harvest"), ("/_sandbox", "sandbox")):
+                           ("/harvest/", "harvest"), ("/typeform/", "typeform"), ("/_sandbox", "sandbox")):
         if path.startswith(prefix):
             return vendor
     return "unknown"

@@ -9,7 +9,7 @@ from dataclasses import field as dataclass_field
 from typing import Any
 
 VENDORS = ("msgraph", "login", "github", "copilot_reports", "zendesk", "m365_reports", "openai", "anthropic",
-           "jira", "harvest")
+           "jira", "harvest", "typeform")
 # Kinds the vendor handlers apply themselves.
 KINDS = ("status", "empty_page", "malformed", "no_data")
 # Kinds applied to any vendor's response by ResponseFaultMiddleware (sandbox.vendors.common):

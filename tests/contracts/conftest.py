@@ -20,7 +20,8 @@ from tests.contracts.server import PayloadServer
 REPO = Path(__file__).resolve().parents[2]
 PROJECT = REPO / "dbt_project"
 DBT = Path(sys.executable).parent / "dbt"
-SOURCES = ("msgraph", "github_copilot", "m365_copilot", "openai", "anthropic", "zendesk", "jira", "github", "harvest")
+SOURCES = ("msgraph", "github_copilot", "m365_copilot", "openai", "anthropic", "zendesk", "jira", "github", "harvest",
+           "typeform", "interviews")
 MODELS = [*(f"path:models/staging/{source}" for source in SOURCES), "int_ai_credits_daily__github_copilot",
           "int_seats_purchased"]
 # the Graph example tenant has no Copilot SKU: its two SKUs stand in for Copilot ones

@@ -14,7 +14,19 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from connectors import anthropic, github_copilot, github_prs, harvest, jira, m365_copilot, msgraph, openai, zendesk
+from connectors import (
+    anthropic,
+    github_copilot,
+    github_prs,
+    harvest,
+    interviews,
+    jira,
+    m365_copilot,
+    msgraph,
+    openai,
+    typeform,
+    zendesk,
+)
 from connectors.config import ConnectionConfig
 from connectors.landing import LandingZone
 from connectors.runner import StreamResult, land_stream
@@ -136,6 +148,27 @@ def land_harvest(server: PayloadServer, zone: LandingZone, state: StateStore, va
     server.reset()
 
 
+# --- Typeform and the interview CSV drop ---------------------------------------------------------------
+TYPEFORM_FORM = "lR6F4j"  # the form of the documented example (its responses' referer)
+TEMPLATE = HERE.parents[1] / "docs" / "templates" / "interviews.csv"
+
+
+def land_typeform(server: PayloadServer, zone: LandingZone, state: StateStore, validate, landed: Landed) -> None:
+    conn = ConnectionConfig("typeform", server.url, password=TOKEN, extra={"form_ids": [TYPEFORM_FORM]})
+    server.add(f"/forms/{TYPEFORM_FORM}/responses", payload("typeform", "retrieve-responses-example.json"))
+    run(landed, typeform.RESPONSES, typeform.make_client(conn, sleep=lambda s: None), zone, state, validate)
+    server.reset()
+
+
+def land_interviews(server: PayloadServer, zone: LandingZone, state: StateStore, validate, landed: Landed) -> None:
+    """The documented template itself, dropped as a rollout lead would drop a file."""
+    drop = Path(zone.root).parent / "interview_drop"
+    drop.mkdir(parents=True, exist_ok=True)
+    (drop / "interviews.csv").write_bytes(TEMPLATE.read_bytes())
+    client = interviews.make_client(ConnectionConfig("interviews", str(drop)))
+    run(landed, interviews.ANSWERS, client, zone, state, validate)
+
+
 # --- Microsoft Graph users -----------------------------------------------------------------------------
 GRAPH_TENANT = "contoso-tenant"
 
@@ -246,4 +279,6 @@ LANDERS: dict[str, Callable[..., None]] = {
     "zendesk": land_zendesk,
     "harvest": land_harvest,
     "msgraph": land_msgraph,
+    "typeform": land_typeform,
+    "interviews": land_interviews,
 }

@@ -28,6 +28,8 @@ SOURCE_STREAMS = {
     "jira": ["issues", "users", "statuses"],
     "github": ["pull_requests", "pull_request_reviews"],
     "harvest": ["time_entries", "users"],
+    "typeform": ["responses"],
+    "interviews": ["answers"],
 }
 
 

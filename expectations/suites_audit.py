@@ -1,0 +1,47 @@
+"""Landing suites for the usage-audit sources: the Typeform survey and the interview CSV drop.
+
+Typeform items are the vendor's, flattened (`hidden.email`); interview rows are the CSV's cells, already
+checked whole by the connector (connectors/interviews.py), so their suite repeats only what staging relies on.
+"""
+
+from __future__ import annotations
+
+import great_expectations.expectations as gxe
+
+from expectations.spec import DATE_RE, SuiteSpec
+
+# Typeform times: UTC to the second with Z ("0001-01-01T00:00:00Z" is its "never submitted")
+TYPEFORM_TIME_RE = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$"
+INTERVIEW_TOOLS = ["github_copilot", "m365_copilot", "openai", "claude_code"]
+INTERVIEW_FREQUENCIES = ["daily", "few_times_a_week", "weekly", "less_than_weekly", "never"]
+
+
+def _landing_typeform_responses(_: dict) -> list:
+    return [
+        gxe.ExpectColumnValuesToNotBeNull(column="token", severity="critical"),
+        gxe.ExpectColumnValuesToBeUnique(column="token", severity="critical"),
+        gxe.ExpectColumnValuesToNotBeNull(column="form_id", severity="critical"),
+        gxe.ExpectColumnValuesToNotBeNull(column="landed_at", severity="critical"),
+        gxe.ExpectColumnValuesToMatchRegex(column="landed_at", regex=TYPEFORM_TIME_RE, severity="critical"),
+        gxe.ExpectColumnValuesToMatchRegex(column="submitted_at", regex=TYPEFORM_TIME_RE, severity="critical"),
+        gxe.ExpectColumnValuesToNotBeNull(column="answers", severity="critical"),
+        # an answer nobody can be linked to is kept but counts for nothing: the survey link lacks #email=
+        gxe.ExpectColumnValuesToNotBeNull(column="hidden.email", mostly=0.9, severity="warning"),
+    ]
+
+
+def _landing_interviews_answers(_: dict) -> list:
+    return [
+        gxe.ExpectColumnValuesToNotBeNull(column="email", severity="critical"),
+        gxe.ExpectColumnValuesToNotBeNull(column="interviewed_on", severity="critical"),
+        gxe.ExpectColumnValuesToMatchRegex(column="interviewed_on", regex=DATE_RE, severity="critical"),
+        gxe.ExpectColumnValuesToBeInSet(column="tool", value_set=INTERVIEW_TOOLS, severity="critical"),
+        gxe.ExpectColumnValuesToBeInSet(column="frequency", value_set=INTERVIEW_FREQUENCIES, severity="critical"),
+        gxe.ExpectCompoundColumnsToBeUnique(column_list=["email", "interviewed_on", "tool"], severity="critical"),
+    ]
+
+
+AUDIT_LANDING_SUITES: dict[str, SuiteSpec] = {
+    "typeform/responses": SuiteSpec("landing.typeform.responses", _landing_typeform_responses),
+    "interviews/answers": SuiteSpec("landing.interviews.answers", _landing_interviews_answers),
+}
