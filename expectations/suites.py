@@ -10,7 +10,7 @@ import great_expectations.expectations as gxe
 
 from expectations.spec import DATE_RE, MINUTES_PER_YEAR, SuiteSpec
 from expectations.suites_ai_usage import AI_USAGE_LANDING_SUITES
-from expectations.suites_audit import AUDIT_LANDING_SUITES
+from expectations.suites_audit import AUDIT_GATE_SUITES, AUDIT_LANDING_SUITES
 from expectations.suites_kpi import KPI_LANDING_SUITES
 
 
@@ -239,6 +239,7 @@ GATE_SUITES: dict[str, SuiteSpec] = {
     "mart_ai_cost": SuiteSpec("mart.ai_cost", _mart_ai_cost,
                               id_columns=("tool", "month_start", "level", "department", "team", "currency")),
 }
+GATE_SUITES.update(AUDIT_GATE_SUITES)
 
 # Columns that identify a person or an account: never in a published relation.
 PERSON_LEVEL_COLUMNS = ("person_key", "email", "display_name", "source_user_id", "source_login", "user_login",

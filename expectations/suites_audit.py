@@ -45,3 +45,36 @@ AUDIT_LANDING_SUITES: dict[str, SuiteSpec] = {
     "typeform/responses": SuiteSpec("landing.typeform.responses", _landing_typeform_responses),
     "interviews/answers": SuiteSpec("landing.interviews.answers", _landing_interviews_answers),
 }
+
+
+def _mart_reported_vs_real(_: dict) -> list:
+    """No row count: a company that has not run the audit publishes an empty table."""
+    return [
+        gxe.ExpectCompoundColumnsToBeUnique(column_list=["team", "tool", "survey_week_start"], severity="critical"),
+        # answers are at most "every day" (5 a week); telemetry counts days of a 7-day week
+        gxe.ExpectColumnValuesToBeBetween(column="reported_days_per_week", min_value=0, max_value=5,
+                                          severity="critical"),
+        gxe.ExpectColumnValuesToBeBetween(column="real_active_days_per_week", min_value=0, max_value=7,
+                                          severity="critical"),
+        gxe.ExpectColumnValuesToBeBetween(column="overstated_share", min_value=0, max_value=1, severity="critical"),
+        *(gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="people_n", column_B=column, or_equal=True, ignore_row_if="either_value_is_missing",
+            severity="critical") for column in ("overstated_n", "understated_n", "reported_daily_n", "real_daily_n")),
+    ]
+
+
+def _mart_back_to_manual(_: dict) -> list:
+    return [
+        gxe.ExpectCompoundColumnsToBeUnique(column_list=["team", "survey_week_start", "task"], severity="critical"),
+        *(gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="people_n", column_B=column, or_equal=True, ignore_row_if="either_value_is_missing",
+            severity="critical") for column in ("used_for_n", "back_to_manual_n")),
+    ]
+
+
+AUDIT_GATE_SUITES: dict[str, SuiteSpec] = {
+    "mart_reported_vs_real": SuiteSpec("mart.reported_vs_real", _mart_reported_vs_real,
+                                       id_columns=("team", "tool", "survey_week_start")),
+    "mart_back_to_manual": SuiteSpec("mart.back_to_manual", _mart_back_to_manual,
+                                     id_columns=("team", "survey_week_start", "task")),
+}

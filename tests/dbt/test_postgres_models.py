@@ -39,6 +39,7 @@ from sandbox.webhooks import github_pull_request_merged, jira_issue_done, zendes
 sys.path.insert(0, str(Path(__file__).parent))
 import make_landing_fixture as fixture  # noqa: E402
 import test_ai_usage_staging as ai_usage  # noqa: E402
+import test_audit_marts as audit  # noqa: E402
 import test_kpi_staging as kpi  # noqa: E402
 import test_outcome_marts as outcome_marts  # noqa: E402
 
@@ -66,11 +67,13 @@ def webhook_record(event: str, delivery_id: str, received_at: datetime, payload:
 def write_landing(root: Path) -> Path:
     """test_dbt_build's hand-made landing zone (which fixes the Support workflow's effect), plus rows for every
     other model: the Lab team of test_outcome_marts (adoption segments, usage without outcomes), the KPI
-    sources of test_kpi_staging, the AI-usage sources of test_ai_usage_staging, and one delivery per webhook
-    stream. None of them touches the Support workflow's people or windows."""
+    sources of test_kpi_staging, the AI-usage sources of test_ai_usage_staging, the Lab's usage audit of
+    test_audit_marts, and one delivery per webhook stream. None of them touches the Support workflow's people
+    or windows."""
     outcome_marts.write_landing(root, with_later_activity=False)  # fixture.write_fixture + the Lab team
     kpi.write_kpi_landing(root)
     ai_usage.write_landing(root)
+    audit.write_landing(root)
     received = datetime(2026, 3, 25, 12, 0, tzinfo=UTC)
     created, done = datetime(2026, 1, 5, 9, 0, tzinfo=UTC), datetime(2026, 1, 6, 15, 30, tzinfo=UTC)
     fixture.write_batch(root, "zendesk", "ticket_events", [

@@ -26,7 +26,7 @@ def test_every_dag_succeeds_with_dag_test(pipeline):
 
     result, _ = pipeline
     expected = {*(f"ingest_{name}" for name in sources()), "transform", "publish"}
-    assert len(expected) == 11  # nine vendor sources, then transform and publish
+    assert len(expected) == 13  # ten vendor sources and the interview drop, then transform and publish
     assert result.dag_states == dict.fromkeys(expected, "success")
 
 

@@ -1,5 +1,5 @@
 -- The unit of activity each source reports, one row per account and unit: AI-tool user-days, tickets,
--- Jira issues, pull requests, time entries. Identity coverage is the share of these units whose
+-- Jira issues, pull requests, time entries, usage-audit answers (survey and interviews). Identity coverage is the share of these units whose
 -- account resolves to a person. Every `int_ai_user_days__<tool>` and `int_kpi_items__<source>` contract
 -- model is included by its name.
 
@@ -26,6 +26,26 @@ zendesk as (
 
 ),
 
+audit_answers as (
+
+    -- an answer with no email (a survey link without #email=) links to nobody and counts against coverage
+    select
+        'typeform' as source,
+        'audit_answer' as activity_unit,
+        cast(respondent_email as {{ dbt.type_string() }}) as source_user_id
+    from {{ ref('stg_typeform__responses') }}
+    where submitted_at is not null
+
+    union all
+
+    select
+        'interviews' as source,
+        'audit_answer' as activity_unit,
+        cast(respondent_email as {{ dbt.type_string() }}) as source_user_id
+    from {{ ref('stg_interviews__answers') }}
+
+),
+
 user_days as (
     {{ union_contract_models('int_ai_user_days__', ['source', 'source_user_id']) }}
 
@@ -41,6 +61,8 @@ unioned as (
     select * from github_copilot
     union all
     select * from zendesk
+    union all
+    select * from audit_answers
     union all
     select
         cast(source as {{ dbt.type_string() }}) as source,
