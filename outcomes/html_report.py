@@ -148,7 +148,30 @@ def _adoption_section(tables: dict[str, pd.DataFrame]) -> str:
         parts.append(_figure(_funnel_chart(weekly[~weekly["suppressed"]]),
                              "Company-wide per week: licensed people, active in the week, engaged (active on >= 2 "
                              "of the trailing 28 days)."))
-    return "\n".join(parts) or "<p>No adoption published.</p>"
+    parts.append(_audit_part(tables))
+    return "\n".join(p for p in parts if p) or "<p>No adoption published.</p>"
+
+
+def _audit_part(tables: dict[str, pd.DataFrame]) -> str:
+    """The usage audit's latest survey week: what each team said against its telemetry, the largest gap first."""
+    audit = tables.get("mart_reported_vs_real")
+    if audit is None or audit.empty or (~audit["suppressed"]).sum() == 0:
+        return ""
+    visible = audit[~audit["suppressed"]]
+    week = visible["survey_week_start"].max()
+    latest = visible[visible["survey_week_start"] == week].sort_values("gap_days_per_week", ascending=False)
+    flagged = latest[latest["reported_exceeds_real"].astype(bool)]
+    named = ", ".join(f"{team} ({tool})" for team, tool in zip(flagged["team"], flagged["tool"], strict=True))
+    lead = (f"Reporting more than they use: {_esc(named)}." if named
+            else "No team reports more than its telemetry shows.")
+    return "\n".join([
+        f"<h3>Said against real use, survey week of {_esc(week)}</h3>",
+        f"<p class='muted'>The usage audit's answers about last week against the tool's telemetry for the same "
+        f"people and week, in days a week. {lead}</p>",
+        _table(latest, {"team": "team", "tool": "tool", "people_n": "people", "reported_days_per_week": "said",
+                        "real_active_days_per_week": "real", "gap_days_per_week": "gap",
+                        "overstated_share": "overstated share", "used_for_tasks": "used for"}),
+    ])
 
 
 def _spend_section(tables: dict[str, pd.DataFrame]) -> str:

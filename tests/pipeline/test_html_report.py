@@ -76,6 +76,15 @@ def write_publication(path: Path) -> Path:
             ('jira', 'statuses', 'runtime error', null, null, null, 24.0, 72.0, 'no committed batch'))
             as t(source, stream, status, newest_batch_at, checked_at, age_hours, warn_after_hours,
                  error_after_hours, message)""")
+        con.execute("""create table mart_reported_vs_real as select * from (values
+            ('HR A', 'm365_copilot', date '2026-11-16', false, 10, 5.0, 0.9, 4.1, 0.9, true, 'Job descriptions (6)'),
+            ('Support A', 'github_copilot', date '2026-11-16', false, 10, 2.1, 2.3, -0.2, 0.1, false,
+             'Ticket replies (8)'),
+            ('Support A', 'github_copilot', date '2026-11-09', false, 9, 1.0, 0.2, 0.8, 0.3, false, 'Older (1)'),
+            ('Legal A', 'openai', date '2026-11-16', true, null, null, null, null, null, null, null))
+            as t(team, tool, survey_week_start, suppressed, people_n, reported_days_per_week,
+                 real_active_days_per_week, gap_days_per_week, overstated_share, reported_exceeds_real,
+                 used_for_tasks)""")
         con.execute("create table _publication as select ? as published_at, ? as tables, ? as landed_through, "
                     "? as build_id, ? as gate",
                     ["2026-11-30T12:00:00+00:00", json.dumps({"mart_workflow_outcomes": 2}),
@@ -187,3 +196,14 @@ def test_the_default_scenarios_report_in_chromium(default_pipeline, tmp_path):
     page = rendered_dom(chromium, settings.report_path.as_uri())
     assert assert_cards_match_the_mart(page, settings.published_path) >= 3
     screenshot(chromium, settings.report_path.as_uri(), tmp_path / "default_report.png", height=4000)
+
+
+def test_the_audit_shows_the_latest_survey_week_largest_gap_first(report):
+    page = report.read_text()
+    start = page.index("Said against real use, survey week of 2026-11-16")
+    audit = page[start:page.index("</section>", start)]
+    assert "Reporting more than they use: HR A (m365_copilot)." in audit
+    # the largest gap first, the older week and the suppressed group left out
+    assert audit.index("HR A") < audit.index("Support A")
+    assert "<td>5.00</td><td>0.90</td><td>4.10</td><td>90%</td><td>Job descriptions (6)</td>" in audit
+    assert "Older (1)" not in audit and "Legal A" not in audit
