@@ -70,15 +70,16 @@ def routes(state: SandboxState) -> list[Route]:
         return None
 
     async def responses(request: Request) -> Response:
-        fault = state.faults.take("typeform", target(request))
-        if fault and fault.kind == "status":
-            return _status_fault(fault)
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or token != credentials.TYPEFORM_TOKEN:
             return _error(401, "AUTHENTICATION_FAILED", "Authentication credentials not found on the Request "
                                                         "Headers or the token is invalid.")
         if (limited := throttled()) is not None:
             return limited
+        # after the limit: a request answered 429 never uses up an armed fault
+        fault = state.faults.take("typeform", target(request))
+        if fault and fault.kind == "status":
+            return _status_fault(fault)
         form_id = request.path_params["form_id"]
         if form_id != FORM_ID:
             return _error(404, "FORM_NOT_FOUND", f"Non existing form with uid {form_id}")

@@ -45,7 +45,9 @@ def _conn(connections, **extra):
 
 
 def test_every_response_lands_once_paging_by_before_token(sandbox, connections, company, tmp_path):
-    # real waits: the simulator answers 429 above Typeform's 2 requests a second, as Typeform does
+    # real waits: the simulator answers 429 above Typeform's 2 requests a second, as Typeform does; the
+    # previous test's requests leave its one-second window first
+    time.sleep(1.1)
     client = typeform.make_client(_conn(connections, page_size=100))
     zone, state = _store(tmp_path)
     result = land_stream(typeform.RESPONSES, client, zone, state)
@@ -80,6 +82,7 @@ def test_next_run_reads_from_the_cursor_minus_the_lookback(sandbox, connections,
 
 
 def test_429_with_retry_after_is_waited_out(sandbox, connections, tmp_path):
+    time.sleep(1.1)  # the previous test's requests leave the simulator's one-second window
     sandbox.add_fault("typeform", "status", path_contains="/responses", status=429, retry_after=3, times=1)
     sleep = RecordingSleep()
     client = typeform.make_client(connections["typeform"], sleep=sleep)
