@@ -133,10 +133,14 @@ def _interviews(server, company, start):
 
     drop = Path(tempfile.gettempdir()) / f"outcomes-sandbox-{server.port}" / "interviews"
     drop.mkdir(parents=True, exist_ok=True)
-    with open(drop / "interviews.csv", "w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=COLUMNS)
-        writer.writeheader()
-        writer.writerows(survey_data(company).interviews)
+    for stale in drop.glob("*.csv"):  # an earlier sandbox on the same port, maybe of another scenario
+        stale.unlink()
+    rows = survey_data(company).interviews
+    if rows:  # a scenario without interviews leaves the folder empty (a header alone is refused)
+        with open(drop / "interviews.csv", "w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, fieldnames=COLUMNS)
+            writer.writeheader()
+            writer.writerows(rows)
     return str(drop), None, None, {}
 
 

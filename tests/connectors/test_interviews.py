@@ -106,3 +106,10 @@ def test_a_missing_drop_folder_is_named(tmp_path):
     zone, state = _store(tmp_path)
     with pytest.raises(Exception, match="drop folder .*nowhere does not exist"):
         _land(tmp_path / "nowhere", zone, state)
+
+
+def test_an_empty_drop_folder_lands_an_empty_batch(tmp_path):
+    zone, state = _store(tmp_path)
+    result = _land(_drop(tmp_path), zone, state)
+    assert result.records == 0 and len(zone.manifests("interviews", "answers")) == 1
+    assert state.get("interviews", "answers") is None  # nothing landed, nothing to remember
