@@ -76,6 +76,7 @@ def print_report(settings: Settings) -> None:
             "select subject_type, subject, usage_share from mart_usage_without_outcomes order by 1, 2"
         ).fetchall()
         coverage = con.execute("select source, coverage from mart_identity_coverage order by source").fetchall()
+        audit = _latest_audit(con)
     finally:
         con.close()
     print("Workflow outcomes (difference-in-differences vs non-adopters; observational):")
@@ -87,5 +88,32 @@ def print_report(settings: Settings) -> None:
         print("Usage without outcomes (the redesign, not the tool, needs work):")
         for kind, subject, share in flagged:
             print(f"  {kind} {subject}: usage share {share:.0%}")
+    if audit:
+        week, groups, over = audit
+        print(f"Usage audit, week of {week} (what people said against telemetry, {groups} team x tool groups):")
+        if not over:
+            print("  no team reports more than its telemetry shows")
+        for team, tool, said, real, share in over:
+            print(f"  {team} ({tool}) reports more than it uses: said {said:.1f} days a week, telemetry "
+                  f"{real:.1f}; {share:.0%} overstate")
     print("Identity coverage (share of activity linked to a person): "
           + ", ".join(f"{source} {value:.1%}" for source, value in coverage))
+
+
+def _latest_audit(con) -> tuple | None:
+    """(week, visible groups, [(team, tool, said, real, overstated share)] reporting more than they use) of
+    the latest survey week in mart_reported_vs_real; None before any audit (or in an older publication)."""
+    if not con.execute("select count(*) from information_schema.tables "
+                       "where table_name = 'mart_reported_vs_real'").fetchone()[0]:
+        return None
+    week = con.execute("select max(survey_week_start) from mart_reported_vs_real where not suppressed").fetchone()[0]
+    if week is None:
+        return None
+    groups = con.execute("select count(*) from mart_reported_vs_real where not suppressed and survey_week_start = ?",
+                         [week]).fetchone()[0]
+    over = con.execute("""
+        select team, tool, reported_days_per_week, real_active_days_per_week, overstated_share
+        from mart_reported_vs_real
+        where not suppressed and survey_week_start = ? and reported_exceeds_real
+        order by gap_days_per_week desc, team, tool""", [week]).fetchall()
+    return week, groups, over

@@ -91,3 +91,22 @@ def test_back_to_manual_tasks_are_tied_to_the_catalog(default_pipeline):
         assert with_task[row["task"]]["team"] not in (row["team"], row["department"])
     assert (visible["back_to_manual_n"] <= visible["people_n"]).all()
     assert visible["back_to_manual_n"].sum() > 0
+
+
+def test_the_run_summary_names_the_teams_reporting_more_than_they_use(tmp_path, capsys):
+    """print_report on a small publication (test_html_report's): the latest survey week only."""
+    from dataclasses import replace
+
+    from test_html_report import write_publication
+    from tests_support import isolated_settings
+
+    from outcomes.report import print_report
+    from outcomes.settings import Settings
+
+    published = write_publication(tmp_path / "analytics.duckdb")
+    settings: Settings = replace(isolated_settings(tmp_path / "data"), published_path=published)
+    print_report(settings)
+    out = capsys.readouterr().out
+    assert "Usage audit, week of 2026-11-16 (what people said against telemetry, 2 team x tool groups):" in out
+    assert "  HR A (m365_copilot) reports more than it uses: said 5.0 days a week, telemetry 0.9; 90% overstate" in out
+    assert out.count("reports more than it uses") == 1
