@@ -181,6 +181,8 @@ def sandbox_catalog(company) -> list[dict]:
     ]
     kpi_of_source = {spec["source"]: kpi for kpi, spec in KPIS.items()}
     for key, effect in truth["kpi_effects"].items():
+        if not effect["in_catalog"]:
+            continue  # a win nobody wrote down: the win finder's to find
         catalog.append({
             "workflow": key,
             "name": key.replace("_", " ").capitalize(),

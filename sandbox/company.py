@@ -178,7 +178,7 @@ class Company:
             effects[e.key] = {
                 "source": e.source, "task": e.task, "department": e.department, "team": e.team,
                 "tools": list(e.tools), "factor": e.factor, "cohort_days": e.cohort_days,
-                "redesigned_on": self.effect_redesign_date(e),
+                "redesigned_on": self.effect_redesign_date(e), "in_catalog": e.in_catalog,
                 # additive DiD relative to the adopters' baseline, as mart_workflow_outcomes reports it
                 "effect_pct": round(drift * (e.factor - 1) * 100, 6),
                 "population": len(pop), "adopters": len(adopters),

@@ -135,6 +135,9 @@ class KpiEffectSpec:
     # a diverging pre-trend: before the redesign the adopters' KPI moves this many percent a week against
     # the control's (reaching the planted level at the redesign); 0 = parallel pre-trends
     pretrend_pct_per_week: float = 0.0
+    # false: a win the teams have not written into their workflow catalog (the sandbox's catalog leaves it
+    # out), for the win finder to recover
+    in_catalog: bool = True
 
 
 TOOL_NAMES = ("github_copilot", "m365_copilot", "openai", "claude_code")
@@ -439,6 +442,7 @@ class _KpiEffectFile(_FileModel):
     redesign_offset_days: int = Field(0, ge=0)
     cohort_days: int = Field(28, ge=1)
     pretrend_pct_per_week: float = Field(0.0, ge=-5.0, le=5.0)
+    in_catalog: bool = True
 
     @field_validator("source")
     @classmethod
@@ -560,7 +564,7 @@ class _ScenarioFile(_FileModel):
             kpi_effects=tuple(KpiEffectSpec(
                 key=k.key, source=k.source, tools=tuple(k.tools), factor=k.factor, department=k.department,
                 team=k.team, task=k.task, redesign_offset_days=k.redesign_offset_days, cohort_days=k.cohort_days,
-                pretrend_pct_per_week=k.pretrend_pct_per_week)
+                pretrend_pct_per_week=k.pretrend_pct_per_week, in_catalog=k.in_catalog)
                 for k in self.kpi_effects),
             sources=dict(self.sources),
         )
