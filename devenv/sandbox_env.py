@@ -10,6 +10,8 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
+import yaml
+
 from connectors import sources
 from connectors.config import ConnectionConfig
 from outcomes.catalog import KPIS, write_catalog
@@ -201,6 +203,18 @@ def sandbox_catalog(company) -> list[dict]:
     return catalog
 
 
+def sandbox_program(company) -> dict:
+    """The scenario's program file: each catalogued workflow's team chose that workflow's KPI (Engineering
+    also its Jira cycle time); the teams of an uncatalogued win, and the rest, have chosen nothing yet."""
+    teams: dict[str, list[dict]] = {}
+    for w in sandbox_catalog(company):
+        metric = {"kpi": w["kpi"], **({"task": w["task"]} if w.get("task") else {})}
+        teams.setdefault(w["team"], []).append(metric)
+    if "Engineering" in teams:
+        teams["Engineering"].append({"kpi": "jira_cycle_time_hours"})
+    return {"teams": [{"team": team, "outcome_metrics": metrics[:3]} for team, metrics in teams.items()]}
+
+
 @contextmanager
 def sandbox_session(scenario_name: str, settings: Settings, port: int = 0) -> Iterator[Settings]:
     """Run the sandbox for the duration of the block; connections go in AIRFLOW_CONN_* variables.
@@ -220,6 +234,9 @@ def sandbox_session(scenario_name: str, settings: Settings, port: int = 0) -> It
             os.environ[f"AIRFLOW_CONN_{conn_id_for(source).upper()}"] = conn.to_env_value()
         catalog_path = settings.data_dir / "sandbox" / f"{scenario_name}_workflows.yml"
         write_catalog(catalog_path, sandbox_catalog(company))
+        # the program file beside the catalog, where Settings.program_file looks for it
+        catalog_path.with_name(f"{scenario_name}_program.yml").write_text(yaml.safe_dump(sandbox_program(company),
+                                                                                         sort_keys=False))
         # the accounts of this scenario's company that neither email nor the EMU rule link (the seed ships empty)
         overrides_path = write_identity_overrides(
             company, settings.data_dir / "sandbox" / f"{scenario_name}_identity_overrides.csv")

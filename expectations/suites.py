@@ -206,8 +206,9 @@ def _mart_identity_coverage(settings: dict) -> list:
 
 
 # Privacy, on every published mart: columns that count the people a row describes. A visible row's count
-# is at least min_group_size; a suppressed row shows no count at all.
-PEOPLE_COUNT_COLUMNS = ("people_n", "org_size", "adopters_n", "control_n")
+# is at least min_group_size; a suppressed row shows no count at all. (users_n, colleagues_n: the win
+# finder's two sides.)
+PEOPLE_COUNT_COLUMNS = ("people_n", "org_size", "adopters_n", "control_n", "users_n", "colleagues_n")
 
 
 def privacy_suite(relation: str, columns: list[str]) -> SuiteSpec | None:

@@ -63,6 +63,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_wins(args: argparse.Namespace) -> int:
+    """The win finder's top candidates as catalog entries (YAML to paste into workflows.yml)."""
+    from outcomes.wins import format_proposals, read_candidates
+
+    print(format_proposals(read_candidates(Settings.from_env().published_path), top=args.top), end="")
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """The whole pipeline once, through Airflow's dag.test(), with the connections as set."""
     from outcomes.run import run_pipeline
@@ -107,6 +115,10 @@ def build_parser() -> argparse.ArgumentParser:
         func=cmd_publish
     )
     sub.add_parser("report", help="print the published outcomes, write the HTML report").set_defaults(func=cmd_report)
+
+    p = sub.add_parser("wins", help="print the top candidate wins (mart_win_candidates) as workflows.yml entries")
+    p.add_argument("--top", type=int, default=3, help="how many places to propose (default 3)")
+    p.set_defaults(func=cmd_wins)
 
     p = sub.add_parser("webhooks", help="serve the webhook receiver (lands signed vendor events)")
     p.add_argument("--host", default="127.0.0.1")

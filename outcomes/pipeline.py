@@ -29,6 +29,7 @@ from connectors.webhooks import webhook_streams
 from outcomes.catalog import check_teams, load_catalog
 from outcomes.child_process import ChildTimedOut, run_bound_child
 from outcomes.dbt_models import dbt_model_vars
+from outcomes.program import check_program_teams, load_program
 from outcomes.published import published_models
 from outcomes.settings import Settings
 from outcomes.warehouse_lock import warehouse_lock
@@ -155,12 +156,14 @@ def reconcile(source: str, conn: ConnectionConfig, settings: Settings, streams: 
 
 def dbt_vars(settings: Settings) -> dict[str, Any]:
     workflows = load_catalog(settings.workflows_path)
-    _check_catalog_teams(settings, workflows)
+    program = load_program(settings.program_file)
+    _check_catalog_teams(settings, workflows, program)
     variables: dict[str, Any] = {
         "landing_root": str(settings.landing_root),
         "min_group_size": settings.min_group_size,
         "min_identity_coverage": settings.min_identity_coverage,
         "workflows": workflows,
+        "program": program,
         # each stream's primary key and disposition, as its connector declares them
         "landing_streams": landing_streams(),
         # the last `dbt source freshness` of the landing streams, which mart_source_freshness publishes
@@ -199,8 +202,9 @@ def check_overrides_file(path: Path) -> None:
                              f"({','.join(row)[:80]!r}); every row needs {expected}; nothing was built")
 
 
-def _check_catalog_teams(settings: Settings, workflows: list[dict[str, Any]]) -> None:
-    """Refuse a catalog whose team has nobody in the latest landed directory (a typo, a renamed team)."""
+def _check_catalog_teams(settings: Settings, workflows: list[dict[str, Any]],
+                         program: list[dict[str, Any]] | None = None) -> None:
+    """Refuse a catalog (or program) whose team has nobody in the latest landed directory (a typo, a renamed team)."""
     zone = LandingZone(settings.landing_root)
     manifests = zone.manifests("msgraph", "users")
     if not manifests:
@@ -211,6 +215,7 @@ def _check_catalog_teams(settings: Settings, workflows: list[dict[str, Any]]) ->
         groups.add(user.get("department"))
         groups.add((user.get("employeeOrgData") or {}).get("costCenter"))
     check_teams(workflows, groups, f"msgraph/users batch {latest.batch_id}")
+    check_program_teams(program or [], groups, f"msgraph/users batch {latest.batch_id}")
 
 
 def dbt_executable() -> str:

@@ -65,6 +65,8 @@ class Settings:
     publish_url: str | None = None
     # the role BI logins are granted: USAGE and SELECT on the published schema, nothing else
     publish_reader_role: str = "analytics_reader"
+    # the AI program file (outcomes/program.py); None: `program.yml` beside the workflow catalog
+    program_path: Path | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.min_group_size, bool) or not isinstance(self.min_group_size, int) \
@@ -106,7 +108,16 @@ class Settings:
             publish_url=env("OUTCOMES_PUBLISH_URL") or None,
             publish_reader_role=env("OUTCOMES_PUBLISH_READER_ROLE", "analytics_reader"),
             compact_min_batches=int(env("OUTCOMES_COMPACT_MIN_BATCHES", "2")),
+            program_path=Path(program) if (program := env("OUTCOMES_PROGRAM")) else None,
         )
+
+    @property
+    def program_file(self) -> Path:
+        """The program file: OUTCOMES_PROGRAM, else beside the catalog, named after it (`workflows.yml` ->
+        `program.yml`; the sandbox's `default_workflows.yml` -> `default_program.yml`)."""
+        if self.program_path is not None:
+            return self.program_path
+        return self.workflows_path.with_name(self.workflows_path.name.replace("workflows", "program"))
 
     @property
     def report_path(self) -> Path:

@@ -27,3 +27,9 @@
     {%- endfor -%}
     {{ return(workflows) }}
 {%- endmacro %}
+
+{#- The AI program from var('program'): the outcome metrics each team chose (program.yml, validated by
+    outcomes/program.py). Empty when the file does not exist or while dbt parses. -#}
+{% macro program_entries() -%}
+    {{ return(var('program', []) or []) }}
+{%- endmacro %}

@@ -162,7 +162,7 @@ def test_the_outcome_marts_are_published_and_the_operational_one_is_not(warehous
         "mart_kpi_weekly", "mart_manager_rollup", "mart_seat_utilization", "mart_usage_without_outcomes",
         "mart_schema_drift", "mart_source_freshness", "mart_workflow_outcomes", "mart_workflow_outcomes_weekly",
         "mart_workflow_event_study",
-        "mart_reported_vs_real", "mart_back_to_manual",
+        "mart_reported_vs_real", "mart_back_to_manual", "mart_win_candidates", "mart_program",
     }  # mart_webhook_events_daily watches the webhook feed: private
     assert all((m.schema, m.relation) == ("marts", m.name) for m in published)
     nodes = json.loads((build_dir / "target" / "manifest.json").read_text())["nodes"].values()

@@ -44,3 +44,22 @@ def test_a_suppressed_row_that_still_shows_a_count_fails_the_gate(tmp_path):
 
 def test_groups_at_or_above_the_minimum_pass(tmp_path):
     assert _privacy_failures(tmp_path, kpi_people=5, rollup_org=9, suppressed_leak=None) == []
+
+
+def test_the_win_finder_shows_no_side_smaller_than_the_minimum(tmp_path):
+    """A candidate whose users or colleagues are fewer than min_group_size shows as `a small group`: a
+    visible row with 4 users, or a suppressed one that still shows its count, fails the gate."""
+    con = duckdb.connect(str(tmp_path / "wh.duckdb"))
+    con.execute("create schema marts")
+    con.execute("create table marts.mart_win_candidates as select * from (values "
+                "('Big', false, 'figures', 11, 10, 300), ('Visible', false, 'figures', 4, 10, 120), "
+                "('Leaky', true, 'a small group', null, null, 40)) "
+                "t(team, suppressed, shown_as, users_n, colleagues_n, users_items_n)")
+    con.close()
+    result = run_gate(str(tmp_path / "wh.duckdb"), str(tmp_path / "landing"), str(tmp_path / "gx"), {
+        "min_group_size": 5, "max_landing_age_hours": 48, "min_identity_coverage": 0.9},
+        published=["mart_win_candidates"])
+    failures = [f for f in result.failures() if f.startswith("privacy.")]
+    assert len(failures) == 2, failures
+    assert any(f.startswith("privacy.mart_win_candidates:") and "users_n" in f for f in failures), failures
+    assert any(f.startswith("privacy.mart_win_candidates.suppressed:") and "users_items_n" in f for f in failures)

@@ -111,7 +111,8 @@ def test_every_published_group_has_at_least_min_group_size_people(pipeline):
     _, settings = pipeline
     for table, column in [("mart_adoption_segments", "people_n"), ("mart_kpi_weekly", "people_n"),
                           ("mart_workflow_outcomes_weekly", "people_n"), ("mart_manager_rollup", "org_size"),
-                          ("mart_workflow_event_study", "adopters_n")]:
+                          ("mart_workflow_event_study", "adopters_n"), ("mart_win_candidates", "users_n"),
+                          ("mart_win_candidates", "colleagues_n")]:
         df = _published(settings, table)
         assert (df[~df["suppressed"]][column] >= settings.min_group_size).all(), table
         assert df[df["suppressed"]][column].isna().all(), table

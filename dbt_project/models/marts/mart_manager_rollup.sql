@@ -1,7 +1,10 @@
 -- For each manager's org (direct and indirect reports in the directory): AI adoption at the end of the
 -- data, and, per catalog workflow with people in the org, the org's adopters' and non-adopters' KPI change.
--- Definition v1 in the YAML. Orgs and groups below min_group_size keep their keys and show no figures.
+-- Beside them the manager signal: the org against its peers (the orgs of the other managers under the same
+-- director), whether its teams have a workflow in the catalog, and whether usage stalls before outcomes.
+-- Definition v3 in the YAML. Orgs and groups below min_group_size keep their keys and show no figures.
 {%- set min_group_size = var('min_group_size') | int %}
+{%- set decent_share = var('decent_usage_share') | float %}
 {#- an org's effect gets an interval, and is shown at all, only from this many adopters and controls -#}
 {%- set interval_min_n = [var('rollup_interval_min_n', 10) | int, min_group_size] | max %}
 
@@ -126,6 +129,79 @@ org_outcomes as (
 
 ),
 
+-- the catalog workflows whose team (a department or team) holds anyone of the org, with their verdicts
+org_workflows as (
+
+    select distinct reports.manager_key, outcomes.workflow, outcomes.verdict
+    from reports
+    inner join {{ ref('dim_people') }} as people on reports.person_key = people.person_key
+    inner join {{ ref('mart_workflow_outcomes') }} as outcomes
+        on outcomes.team in (people.department, people.team)
+
+),
+
+org_catalog as (
+
+    select
+        manager_key,
+        count(*) as catalog_workflows_n,
+        sum(case when verdict = 'improved' then 1 else 0 end) as improved_workflows_n,
+        sum(case when verdict in ('no_change', 'worse') then 1 else 0 end) as not_improved_workflows_n
+    from org_workflows
+    group by manager_key
+
+),
+
+-- peers: the other managers reporting to the same director (their orgs are disjoint from this one)
+directors as (
+
+    select managers.manager_key, people.manager_person_key as director_key
+    from managers
+    inner join {{ ref('dim_people') }} as people on managers.manager_key = people.person_key
+    where people.manager_person_key is not null
+
+),
+
+peer_pairs as (
+
+    select me.manager_key, peer.manager_key as peer_key
+    from directors as me
+    inner join directors as peer
+        on me.director_key = peer.director_key
+        and me.manager_key <> peer.manager_key
+
+),
+
+peer_adoption as (
+
+    select
+        peer_pairs.manager_key,
+        count(*) as peers_n,
+        sum(managers.org_size) as peers_org_size,
+        sum(org_adoption.engaged_n) as peers_engaged_n
+    from peer_pairs
+    inner join managers on peer_pairs.peer_key = managers.manager_key
+    left join org_adoption on peer_pairs.peer_key = org_adoption.manager_key
+    group by peer_pairs.manager_key
+
+),
+
+-- the peers' own org effects on the same workflow, where each is large enough to be estimated
+peer_effects as (
+
+    select
+        peer_pairs.manager_key,
+        org_outcomes.workflow,
+        avg(100 * (org_outcomes.adopters_diff - org_outcomes.control_diff) / nullif(org_outcomes.adopters_pre, 0))
+            as peers_effect_pct
+    from peer_pairs
+    inner join org_outcomes on peer_pairs.peer_key = org_outcomes.manager_key
+    where org_outcomes.adopters_n >= {{ interval_min_n }}
+      and org_outcomes.control_n >= {{ interval_min_n }}
+    group by peer_pairs.manager_key, org_outcomes.workflow
+
+),
+
 rows_ as (
 
     select managers.*, '(adoption)' as workflow, org_adoption.licensed_n, org_adoption.engaged_n,
@@ -157,6 +233,43 @@ rows_ as (
     from managers
     inner join org_outcomes on managers.manager_key = org_outcomes.manager_key
     left join org_adoption on managers.manager_key = org_adoption.manager_key
+
+),
+
+org_signal as (
+
+    select
+        rows_.*,
+        cast(rows_.engaged_n as {{ type_double() }}) / nullif(rows_.org_size, 0) as engaged_share_raw,
+        coalesce(peer_adoption.peers_n, 0) as peers_n,
+        peer_adoption.peers_org_size,
+        cast(peer_adoption.peers_engaged_n as {{ type_double() }}) / nullif(peer_adoption.peers_org_size, 0)
+            as peers_engaged_share_raw,
+        peer_effects.peers_effect_pct as peers_effect_pct_raw,
+        coalesce(org_catalog.catalog_workflows_n, 0) as catalog_workflows_n,
+        coalesce(org_catalog.improved_workflows_n, 0) as improved_workflows_n,
+        coalesce(org_catalog.not_improved_workflows_n, 0) as not_improved_workflows_n
+    from rows_
+    left join peer_adoption on rows_.manager_key = peer_adoption.manager_key
+    left join peer_effects
+        on rows_.manager_key = peer_effects.manager_key
+        and rows_.workflow = peer_effects.workflow
+    left join org_catalog on rows_.manager_key = org_catalog.manager_key
+
+),
+
+stalls as (
+
+    select
+        org_signal.*,
+        case
+            when org_size < {{ min_group_size }} or engaged_share_raw < {{ decent_share }} then null
+            when catalog_workflows_n = 0
+                then 'engaged with AI, but no workflow of its teams is in the catalog: no redesign under way'
+            when improved_workflows_n = 0 and not_improved_workflows_n > 0
+                then 'engaged with AI and redesigning, but no catalog workflow of its teams has improved'
+        end as stall_reason
+    from org_signal
 
 )
 
@@ -190,5 +303,19 @@ select
         when adopters_n >= {{ interval_min_n }} and control_n >= {{ interval_min_n }} then 'estimated'
         else 'too small to estimate'
     end as {{ dbt.type_string() }}) as estimate_status,
-    2 as metric_version
-from rows_
+    -- the manager signal (v3): the org against its peers under the same director, and its redesign status
+    case when org_size >= {{ min_group_size }} then cast(peers_n as {{ dbt.type_bigint() }}) end as peers_n,
+    case when org_size >= {{ min_group_size }} and peers_org_size >= {{ min_group_size }}
+        then {{ round_pct('peers_engaged_share_raw', 4) }} end as peers_engaged_share,
+    case when org_size >= {{ min_group_size }} and peers_org_size >= {{ min_group_size }}
+        then {{ round_pct('100 * (engaged_share_raw - peers_engaged_share_raw)') }} end as engaged_vs_peers_pts,
+    case when org_size >= {{ min_group_size }} then {{ round_pct('peers_effect_pct_raw') }} end as peers_effect_pct,
+    case when org_size >= {{ min_group_size }} then cast(catalog_workflows_n as {{ dbt.type_bigint() }}) end
+        as catalog_workflows_n,
+    case when org_size >= {{ min_group_size }} then catalog_workflows_n > 0 end as redesign_under_way,
+    case when org_size >= {{ min_group_size }} then cast(improved_workflows_n as {{ dbt.type_bigint() }}) end
+        as improved_workflows_n,
+    case when org_size >= {{ min_group_size }} then stall_reason is not null end as translation_stalled,
+    cast(stall_reason as {{ dbt.type_string() }}) as stall_reason,
+    3 as metric_version
+from stalls
