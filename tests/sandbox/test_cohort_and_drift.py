@@ -84,7 +84,8 @@ def test_a_jira_effect_is_refused_on_load():
     data = lib.default_yaml()
     data["kpi_effects"].append({"key": "jira_cycle", "source": "jira", "department": "Engineering",
                                 "tools": ["github_copilot"], "factor": 0.8})
-    with pytest.raises(ScenarioError, match=r"kpi_effects\[3\]\.source: the sandbox's Jira generator plants no"):
+    last = len(data["kpi_effects"]) - 1
+    with pytest.raises(ScenarioError, match=rf"kpi_effects\[{last}\]\.source: the sandbox's Jira generator plants no"):
         parse_scenario(data)
 
 
