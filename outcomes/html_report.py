@@ -82,7 +82,7 @@ def render(tables: dict[str, pd.DataFrame]) -> str:
 def _workflow_section(tables: dict[str, pd.DataFrame]) -> str:
     outcomes = tables.get("mart_workflow_outcomes")
     if outcomes is None or outcomes.empty:
-        return "<p>No workflow in the catalog has an outcome yet.</p>"
+        return "<p>No workflow in the catalog has an outcome yet.</p>" + _program_parts(tables)
     weekly = tables.get("mart_workflow_outcomes_weekly", pd.DataFrame())
     cards = []
     for row in outcomes.sort_values("workflow").to_dict("records"):
@@ -121,7 +121,7 @@ def _workflow_section(tables: dict[str, pd.DataFrame]) -> str:
 </article>""")
     return ('<p class="muted">Each effect compares people who adopted AI (cohort frozen at the redesign) with '
             "those who did not, over the same weeks: difference-in-differences with a 95% interval. It is "
-            "<strong>observational</strong>: adopters chose to adopt.</p>" + "".join(cards))
+            "<strong>observational</strong>: adopters chose to adopt.</p>" + "".join(cards) + _program_parts(tables))
 
 
 def _adoption_section(tables: dict[str, pd.DataFrame]) -> str:
@@ -224,15 +224,49 @@ def _managers_section(tables: dict[str, pd.DataFrame]) -> str:
         view["_top"] = view["org_size"] == view["org_size"].max()
         view = view.sort_values(["_top", "manager_department", "org_size", "manager_name"],
                                 ascending=[False, True, False, True])
+        if "translation_stalled" in view.columns:  # the manager signal (rollup v3)
+            view["stalled"] = view["translation_stalled"].map({True: "stalled", False: ""})
+            view["redesign"] = view["redesign_under_way"].map({True: "under way", False: "none"})
         columns = {"manager_name": "manager", "manager_title": "title", "manager_department": "department",
-                   "org_size": "org size", "licensed_n": "licensed", "engaged_share": "engaged share"}
+                   "org_size": "org size", "licensed_n": "licensed", "engaged_share": "engaged share",
+                   "peers_engaged_share": "peers' engaged share", "redesign": "redesign", "stalled": "signal",
+                   "stall_reason": "why"}
         columns |= {w: f"effect: {w}" for w in effects.columns}
-        parts.append("<h3>Rollup by manager (whole reporting chain)</h3>")
+        parts.append("<h3>Rollup by manager (whole reporting chain)</h3><p class='muted'>Peers are the other "
+                     "managers under the same director. <em>Stalled</em>: the org uses AI (a decent engaged share) "
+                     "but has no workflow in the catalog, or none of its workflows improved: where the translation "
+                     "from use to changed work needs a manager's help.</p>")
         parts.append(_table(view, columns, pct_columns=tuple(effects.columns)))
         hidden = int(rollup["suppressed"].sum())
         if hidden:
             parts.append(f"<p class='muted'>{hidden} org rows below the minimum group size are not shown.</p>")
     return "\n".join(parts) or "<p>No manager rollup published.</p>"
+
+
+def _program_parts(tables: dict[str, pd.DataFrame]) -> str:
+    """Below the workflow cards: candidate wins not yet in the catalog, and each team's step from access to impact."""
+    parts = []
+    wins = tables.get("mart_win_candidates")
+    if wins is not None and not wins.empty:
+        ranked = wins[wins["candidate_rank"].notna()].sort_values("candidate_rank").head(5)
+        ranked = ranked.astype({c: "Int64" for c in ("candidate_rank", "users_n", "colleagues_n")})
+        parts.append("<h3>Candidate wins (not yet in the catalog)</h3><p class='muted'>Where people using a tool "
+                     "already do the work measurably faster than colleagues on the same work. <strong>Candidates, "
+                     "not verdicts</strong>: many places are tried at once. <code>outcomes wins</code> prints them "
+                     "as catalog entries.</p>")
+        parts.append(_table(ranked, {"candidate_rank": "rank", "team": "team", "kpi": "kpi", "task": "task",
+                                     "tool": "tool", "users_n": "users", "colleagues_n": "colleagues",
+                                     "effect_pct": "effect", "ci_low_pct": "CI low", "ci_high_pct": "CI high"},
+                            pct_columns=("effect_pct", "ci_low_pct", "ci_high_pct"))
+                     if not ranked.empty else "<p>No candidate outside the catalog.</p>")
+    program = tables.get("mart_program")
+    if program is not None and not program.empty:
+        parts.append("<h3>Program by team: from access to impact</h3>")
+        parts.append(_table(program.sort_values(["department", "team"]), {
+            "team": "team", "engaged_share": "engaged share", "candidate_wins_n": "candidate wins",
+            "catalog_workflows": "catalog workflows", "verdicts": "verdicts", "outcome_metrics": "chosen metrics",
+            "stage": "stage"}))
+    return "\n".join(parts)
 
 
 def _health_section(tables: dict[str, pd.DataFrame], publication: dict[str, Any]) -> str:

@@ -141,6 +141,35 @@ def test_the_report_shows_spend_per_currency_managers_and_data_health_from_the_p
     assert "1 org rows below the minimum group size are not shown" in page
 
 
+def test_the_report_lists_candidate_wins_the_program_and_stalled_managers(tmp_path):
+    published = write_publication(tmp_path / "analytics.duckdb")
+    with duckdb.connect(str(published)) as con:
+        con.execute("""create table mart_win_candidates as select * from (values
+            ('Marketing B', 'harvest_task_hours', 'Campaign brief', 'm365_copilot', 1, 10, 11, -32.9, -40.4, -25.4),
+            ('HR A', 'harvest_task_hours', 'Admin', 'openai', null, null, null, null, null, null))
+            as t(team, kpi, task, tool, candidate_rank, users_n, colleagues_n, effect_pct, ci_low_pct, ci_high_pct)""")
+        con.execute("""create table mart_program as select * from (values
+            ('Marketing', 'Marketing B', 0.76, 1, null, null, null, 'wins found'),
+            ('Support', 'Support A', 0.74, 0, 'support_ticket_resolution', 'support_ticket_resolution: improved',
+             'zendesk_resolution_hours', 'impact'))
+            as t(department, team, engaged_share, candidate_wins_n, catalog_workflows, verdicts, outcome_metrics,
+                 stage)""")
+        con.execute("""create or replace table mart_manager_rollup as select * from (values
+            ('o3', 'Olu Ops', 'Head of Operations', 'Operations', '(adoption)', false, 63, 60, 0.86, null, 0.69,
+             false, true, 'engaged with AI, but no workflow of its teams is in the catalog'))
+            as t(org_id, manager_name, manager_title, manager_department, workflow, suppressed, org_size, licensed_n,
+                 engaged_share, effect_pct, peers_engaged_share, redesign_under_way, translation_stalled,
+                 stall_reason)""")
+    page = write_html_report(published, tmp_path / "index.html").read_text()
+    wins = page[page.index("Candidate wins"):page.index("Program by team")]
+    assert "Campaign brief" in wins and "<td>10</td><td>11</td>" in wins and "-32.9%" in wins
+    assert "HR A" not in wins  # a small group is never listed
+    program = page[page.index("Program by team"):]
+    assert "wins found" in program and "support_ticket_resolution: improved" in program
+    managers = page[page.index('<section id="managers">'):]
+    assert "Olu Ops" in managers and "stalled" in managers and "69%" in managers
+
+
 def test_a_workflow_without_a_weekly_series_still_gets_its_card(tmp_path):
     published = write_publication(tmp_path / "analytics.duckdb")
     with duckdb.connect(str(published)) as con:
