@@ -91,6 +91,15 @@ def write_landing(root: Path) -> Path:
     return root
 
 
+# The fixture's short windows for the win finder, as its catalog has them, and a program file's entries, so
+# that mart_win_candidates and stg_catalog__program have rows to compare.
+FIXTURE_VARS = {
+    "win_baseline_days": fixture.BASELINE_DAYS, "win_cohort_days": fixture.COHORT_DAYS,
+    "win_post_days": fixture.POST_DAYS, "win_min_items": 1,
+    "program": [{"team": "Support", "outcome_metrics": [{"kpi": "zendesk_resolution_hours", "task": None}]}],
+}
+
+
 def dbt_build(tmp: Path, target: str, env: dict[str, str], *args: str,
               extra_vars: dict | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **env}
@@ -98,7 +107,7 @@ def dbt_build(tmp: Path, target: str, env: dict[str, str], *args: str,
         [str(DBT), "build", "--profiles-dir", str(PROJECT), "--project-dir", str(PROJECT), "--target", target,
          "--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs"),
          "--vars", json.dumps(dbt_model_vars(PROJECT, workflows=fixture.WORKFLOWS, landing_streams=landing_streams(),
-                                             **(extra_vars or {}))), *args],
+                                             **{**FIXTURE_VARS, **(extra_vars or {})})), *args],
         cwd=PROJECT, env=env, capture_output=True, text=True, timeout=600,
     )
 

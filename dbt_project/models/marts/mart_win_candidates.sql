@@ -50,16 +50,19 @@ data_end as (
 
 ),
 
--- T0 per tool: the first day anyone used it (its arrival); the cohort is frozen from [T0, T0 + cohort_days)
+-- T0 per team and tool: the first day anyone of the team used it (the tool's arrival there; teams get
+-- tools at different times); the cohort is frozen from [T0, T0 + cohort_days)
 windows as (
 
     select
-        tool,
-        min(activity_date) as arrived_on,
-        {{ add_days(-1 * baseline_days, 'min(activity_date)') }} as baseline_start,
-        {{ add_days(cohort_days, 'min(activity_date)') }} as post_start
+        people.team,
+        activity.tool,
+        min(activity.activity_date) as arrived_on,
+        {{ add_days(-1 * baseline_days, 'min(activity.activity_date)') }} as baseline_start,
+        {{ add_days(cohort_days, 'min(activity.activity_date)') }} as post_start
     from activity
-    group by tool
+    inner join people on activity.person_key = people.person_key
+    group by people.team, activity.tool
 
 ),
 
@@ -85,8 +88,10 @@ cohort_activity as (
         activity.person_key,
         count(distinct activity.activity_date) as cohort_active_days
     from activity
+    inner join people on activity.person_key = people.person_key
     inner join windows
-        on activity.tool = windows.tool
+        on people.team = windows.team
+        and activity.tool = windows.tool
         and activity.activity_date >= windows.arrived_on
         and activity.activity_date < windows.post_start
     group by activity.tool, activity.person_key
@@ -111,7 +116,7 @@ person_periods as (
             as post_mean
     from scoped_items
     inner join people on scoped_items.person_key = people.person_key
-    cross join clipped_windows
+    inner join clipped_windows on people.team = clipped_windows.team
     left join cohort_activity
         on cohort_activity.tool = clipped_windows.tool
         and cohort_activity.person_key = scoped_items.person_key
@@ -171,7 +176,9 @@ estimates as (
                    + group_stats.colleagues_diff_var / group_stats.colleagues_n)
             / nullif(group_stats.users_pre, 0) as effect_se_pct
     from group_stats
-    inner join clipped_windows on group_stats.tool = clipped_windows.tool
+    inner join clipped_windows
+        on group_stats.team = clipped_windows.team
+        and group_stats.tool = clipped_windows.tool
     -- a place needs someone on each side to compare at all
     where group_stats.users_n > 0 and group_stats.colleagues_n > 0
 
@@ -204,10 +211,10 @@ shown as (
         estimates.baseline_start,
         estimates.post_start,
         estimates.post_end,
-        case when estimates.large_enough then estimates.users_n end as users_n,
-        case when estimates.large_enough then estimates.colleagues_n end as colleagues_n,
-        case when estimates.large_enough then estimates.users_items_n end as users_items_n,
-        case when estimates.large_enough then estimates.colleagues_items_n end as colleagues_items_n,
+        case when estimates.large_enough then cast(estimates.users_n as {{ dbt.type_bigint() }}) end as users_n,
+        case when estimates.large_enough then cast(estimates.colleagues_n as {{ dbt.type_bigint() }}) end as colleagues_n,
+        case when estimates.large_enough then cast(estimates.users_items_n as {{ dbt.type_bigint() }}) end as users_items_n,
+        case when estimates.large_enough then cast(estimates.colleagues_items_n as {{ dbt.type_bigint() }}) end as colleagues_items_n,
         case when estimates.large_enough
             then {{ round_pct('100 * estimates.users_diff / nullif(estimates.users_pre, 0)') }} end
             as users_change_pct,
