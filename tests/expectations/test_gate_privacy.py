@@ -56,9 +56,8 @@ def test_the_win_finder_shows_no_side_smaller_than_the_minimum(tmp_path):
                 "('Leaky', true, 'a small group', null, null, 40)) "
                 "t(team, suppressed, shown_as, users_n, colleagues_n, users_items_n)")
     con.close()
-    result = run_gate(str(tmp_path / "wh.duckdb"), str(tmp_path / "landing"), str(tmp_path / "gx"), {
-        "min_group_size": 5, "max_landing_age_hours": 48, "min_identity_coverage": 0.9},
-        published=["mart_win_candidates"])
+    result = run_gate(str(tmp_path / "wh.duckdb"), str(tmp_path / "gx"),
+                      {"min_group_size": 5, "min_identity_coverage": 0.9}, published=["mart_win_candidates"])
     failures = [f for f in result.failures() if f.startswith("privacy.")]
     assert len(failures) == 2, failures
     assert any(f.startswith("privacy.mart_win_candidates:") and "users_n" in f for f in failures), failures
