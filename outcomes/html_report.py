@@ -263,7 +263,8 @@ def _program_parts(tables: dict[str, pd.DataFrame]) -> str:
     if program is not None and not program.empty:
         parts.append("<h3>Program by team: from access to impact</h3>")
         parts.append(_table(program.sort_values(["department", "team"]), {
-            "team": "team", "engaged_share": "engaged share", "candidate_wins_n": "candidate wins",
+            "team": "team", "engaged_share": "engaged share", "audit_last_answered_on": "audit answered",
+            "candidate_wins_n": "candidate wins",
             "catalog_workflows": "catalog workflows", "verdicts": "verdicts", "outcome_metrics": "chosen metrics",
             "stage": "stage"}))
     return "\n".join(parts)

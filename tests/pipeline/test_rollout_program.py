@@ -140,10 +140,29 @@ def test_the_program_mart_has_a_row_per_team(default_pipeline, company):
             elif factor is not None:
                 assert row["stage"] == "redesigning" and row["no_change_n"] == 1, team
             else:
-                assert row["catalog_workflows_n"] == 0 and row["stage"] in ("access", "wins found"), team
+                assert row["catalog_workflows_n"] == 0 and row["stage"] in ("audited", "wins found"), team
     assert program.loc[hidden["team"], "stage"] == "wins found"
     assert hidden["task"] in program.loc[hidden["team"], "best_candidate"]
     # the metrics the sandbox's program file gives each catalogued team (devenv.sandbox_env.sandbox_program)
     assert program.loc["Sales B", "outcome_metrics"] == "harvest_task_hours (Customer proposal)"
     assert program.loc["Engineering C", "outcome_metrics"] == "github_pr_merge_hours, jira_cycle_time_hours"
     assert program.loc[hidden["team"], "outcome_metrics_n"] == 0
+
+
+def test_the_program_mart_says_which_teams_answered_the_audit(default_pipeline, company):
+    from sandbox.records.typeform import TOOL_LABELS
+    from sandbox.records.typeform import settings as survey_settings
+
+    _, settings = default_pipeline
+    program = _published(settings, "mart_program").set_index("team")
+    # the survey asks up to respondents_per_team active holders of each tool (below the heads) in every team
+    assert survey_settings(company)[0].respondents_per_team > 0
+    holders = {p["team"] for tool in TOOL_LABELS for p in company.tool_activity(tool)[0]
+               if p["active"] and p["level"] < 7}
+    answered = set(program.index[program["audit_answers_collected"]])
+    assert answered == holders & set(program.index) and answered
+    days = program.loc[sorted(answered), ["audit_first_answered_on", "audit_last_answered_on"]]
+    assert days.notna().all().all() and (days["audit_first_answered_on"] <= days["audit_last_answered_on"]).all()
+    assert (days["audit_last_answered_on"].dt.date <= company.end_date).all()
+    shown = program["audit_respondents_n"].dropna()
+    assert (shown >= settings.min_group_size).all()

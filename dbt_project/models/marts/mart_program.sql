@@ -1,5 +1,5 @@
--- The AI program per team (month 3 of a rollout): from access (licences, engagement) through candidate wins
--- and catalog workflows to outcome verdicts, beside the metrics the team chose in program.yml, so a leader
+-- The AI program per team (month 3 of a rollout): from access (licences, engagement) through the usage audit,
+-- candidate wins and catalog workflows to outcome verdicts, beside the metrics the team chose in program.yml, so a leader
 -- sees in one table which teams moved from access to impact. Definition v1 in the YAML.
 {%- set min_group_size = var('min_group_size') | int %}
 
@@ -34,6 +34,20 @@ engagement as (
     inner join latest_week on segments.week_start = latest_week.week_start
     where segments.tool = 'any'
       and not segments.suppressed
+
+),
+
+-- step 1: the usage audit's answers (survey and interviews) of the team's people
+audit as (
+
+    select
+        team,
+        count(distinct person_key) as respondents_n,
+        min(answered_on) as first_answered_on,
+        max(answered_on) as last_answered_on
+    from {{ ref('int_audit_answers') }}
+    where team is not null
+    group by team
 
 ),
 
@@ -131,6 +145,10 @@ joined as (
         teams.people_n,
         engagement.engaged_n,
         cast(engagement.engaged_n as {{ type_double() }}) / nullif(engagement.people_n, 0) as engaged_share,
+        audit.team is not null as audit_answers_collected,
+        audit.respondents_n as audit_respondents_n,
+        audit.first_answered_on as audit_first_answered_on,
+        audit.last_answered_on as audit_last_answered_on,
         coalesce(wins.candidate_wins_n, 0) as candidate_wins_n,
         best_win.best_candidate,
         coalesce(workflows.catalog_workflows_n, 0) as catalog_workflows_n,
@@ -145,6 +163,7 @@ joined as (
         metrics.outcome_metrics
     from teams
     left join engagement on teams.department = engagement.department and teams.team = engagement.team
+    left join audit on teams.team = audit.team
     left join wins on teams.team = wins.team
     left join best_win on teams.team = best_win.team
     left join workflows on teams.team = workflows.team
@@ -158,6 +177,12 @@ select
     cast(people_n as {{ dbt.type_bigint() }}) as people_n,
     cast(engaged_n as {{ dbt.type_bigint() }}) as engaged_n,
     {{ round_pct('engaged_share', 4) }} as engaged_share,
+    audit_answers_collected,
+    -- how many answered, from min_group_size respondents (a handful of answers is shown as collected only)
+    case when audit_respondents_n >= {{ min_group_size }}
+        then cast(audit_respondents_n as {{ dbt.type_bigint() }}) end as audit_respondents_n,
+    audit_first_answered_on,
+    audit_last_answered_on,
     cast(candidate_wins_n as {{ dbt.type_bigint() }}) as candidate_wins_n,
     cast(best_candidate as {{ dbt.type_string() }}) as best_candidate,
     cast(catalog_workflows_n as {{ dbt.type_bigint() }}) as catalog_workflows_n,
@@ -175,6 +200,7 @@ select
         when improved_n > 0 then 'impact'
         when catalog_workflows_n > 0 then 'redesigning'
         when candidate_wins_n > 0 then 'wins found'
+        when audit_answers_collected then 'audited'
         else 'access'
     end as {{ dbt.type_string() }}) as stage,
     1 as metric_version
