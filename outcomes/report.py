@@ -77,6 +77,7 @@ def print_report(settings: Settings) -> None:
         ).fetchall()
         coverage = con.execute("select source, coverage from mart_identity_coverage order by source").fetchall()
         audit = _latest_audit(con)
+        wins, stalled, stages = _rollout_steps(con)
     finally:
         con.close()
     print("Workflow outcomes (difference-in-differences vs non-adopters; observational):")
@@ -96,6 +97,20 @@ def print_report(settings: Settings) -> None:
         for team, tool, said, real, share in over:
             print(f"  {team} ({tool}) reports more than it uses: said {said:.1f} days a week, telemetry "
                   f"{real:.1f}; {share:.0%} overstate")
+    if wins:
+        print("Candidate wins not yet in the catalog (candidates, not verdicts; `outcomes wins` prints them as "
+              "catalog entries):")
+        for rank, team, kpi, task, tool, effect, low, high, users, colleagues in wins:
+            print(f"  {rank}. {team}, {kpi}{f' ({task})' if task else ''} with {tool}: {effect:+.1f}% "
+                  f"[95% CI {low:+.1f} .. {high:+.1f}], {users} users vs {colleagues} colleagues")
+    if stalled:
+        print(f"Managers whose orgs use AI without outcomes ({len(stalled)}; mart_manager_rollup.stall_reason):")
+        for name, title, reason in stalled[:5]:
+            print(f"  {name} ({title}): {reason}")
+        if len(stalled) > 5:
+            print(f"  ... and {len(stalled) - 5} more")
+    if stages:
+        print("Program, teams by stage (mart_program): " + ", ".join(f"{stage} {n}" for stage, n in stages))
     print("Identity coverage (share of activity linked to a person): "
           + ", ".join(f"{source} {value:.1%}" for source, value in coverage))
 
@@ -117,3 +132,28 @@ def _latest_audit(con) -> tuple | None:
         where not suppressed and survey_week_start = ? and reported_exceeds_real
         order by gap_days_per_week desc, team, tool""", [week]).fetchall()
     return week, groups, over
+
+
+def _rollout_steps(con) -> tuple[list, list, list]:
+    """The top 3 candidate wins, the stalled managers (largest org first) and the teams per program stage;
+    empty for a publication made before these marts."""
+    tables = {row[0] for row in con.execute("select table_name from information_schema.tables").fetchall()}
+    wins = con.execute("""
+        select candidate_rank, team, kpi, task, tool, effect_pct, ci_low_pct, ci_high_pct, users_n, colleagues_n
+        from mart_win_candidates where candidate_rank is not null order by candidate_rank limit 3
+    """).fetchall() if "mart_win_candidates" in tables else []
+    stalled = con.execute("""
+        select manager_name, manager_title, stall_reason from mart_manager_rollup
+        where workflow = '(adoption)' and translation_stalled order by org_size desc, manager_name
+    """).fetchall() if "mart_manager_rollup" in tables and _has_column(con, "mart_manager_rollup",
+                                                                        "translation_stalled") else []
+    order = ["impact", "redesigning", "wins found", "audited", "access"]
+    stages = sorted(con.execute("select stage, count(*) from mart_program group by stage").fetchall(),
+                    key=lambda row: order.index(row[0]) if row[0] in order else len(order)) \
+        if "mart_program" in tables else []
+    return wins, stalled, stages
+
+
+def _has_column(con, table: str, column: str) -> bool:
+    return bool(con.execute("select count(*) from information_schema.columns where table_name = ? and column_name = ?",
+                            [table, column]).fetchone()[0])
