@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 BOOTSTRAP_PYTHON ?= python3
 
-.PHONY: venv run test lint lock sandbox clean up up-prod down test-prod test-scenarios bench-webhooks bench-jira bench-dbt bench-ingest bench-generate \
+.PHONY: venv run test lint lock sandbox clean up up-prod down bi bi-install test-prod test-bi test-scenarios bench-webhooks bench-jira bench-dbt bench-ingest bench-generate \
 	generate faults
 
 venv: $(VENV)/.installed
@@ -35,6 +35,19 @@ test-scenarios: venv
 	$(VENV)/bin/python -m pytest -m scenario_pipeline tests/pipeline/test_pretrend_scenario.py \
 		tests/pipeline/test_second_scenario.py -v
 
+# The dashboards (Superset, bi/): loaded on the publication (data/warehouse/analytics.duckdb, or the Postgres
+# one when OUTCOMES_PUBLISH_URL is set) and served on http://127.0.0.1:3000 (OUTCOMES_BI_PORT) until Ctrl-C.
+bi: venv bi-install
+	$(PY) -m outcomes.cli bi
+
+# Superset's own environment, bi/.venv, from bi/requirements.lock (skipped when current).
+bi-install: venv
+	$(PY) -c "from outcomes.bi import install; install()"
+
+# All five dashboards on the default scenario's publication, checked in headless Chromium (about 5 minutes).
+test-bi: venv bi-install
+	$(VENV)/bin/python -m pytest -m bi_pages tests/pipeline/test_bi_dashboards.py -v
+
 lint: venv
 	$(VENV)/bin/ruff check .
 
@@ -42,7 +55,7 @@ sandbox: venv
 	$(PY) -m devenv sandbox
 
 # Continuous mode: Airflow standalone + sandbox vendors + webhook receiver, until Ctrl-C or `make down`.
-up: venv
+up: venv bi-install
 	$(PY) -m devenv up
 
 # The production shape on this machine: CeleryExecutor, metadata on the local PostgreSQL (database

@@ -47,7 +47,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     from devenv.up import up
 
     return up(None if args.no_sandbox else args.scenario, args.airflow_port, args.webhook_port,
-              executor=args.executor, dags_paused=args.dags_paused)
+              executor=args.executor, dags_paused=args.dags_paused, bi=not args.no_bi)
 
 
 def cmd_down(args: argparse.Namespace) -> int:
@@ -102,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="standalone: one process, SQLite; celery: one process per component, metadata on "
                    "PostgreSQL (OUTCOMES_AIRFLOW_DB_URL), Redis broker (OUTCOMES_CELERY_BROKER_URL)")
     p.add_argument("--dags-paused", action="store_true", help="new DAGs start paused (switch them on in the UI)")
+    p.add_argument("--no-bi", action="store_true", help="do not start the dashboards (Superset, bi/)")
     p.set_defaults(func=cmd_up)
 
     sub.add_parser("down", help="stop a running `up` (by the pid it recorded)").set_defaults(func=cmd_down)

@@ -160,7 +160,7 @@ def celery_components(airflow: str, airflow_port: int) -> dict[str, list[str]]:
 
 
 def up(scenario: str | None, airflow_port: int, webhook_port: int, ready_timeout: float = 300,
-       executor: str = "standalone", dags_paused: bool = False) -> int:
+       executor: str = "standalone", dags_paused: bool = False, bi: bool = True) -> int:
     from outcomes import airflow_env
 
     if executor not in ("standalone", "celery"):
@@ -216,10 +216,14 @@ def up(scenario: str | None, airflow_port: int, webhook_port: int, ready_timeout
         else:
             components = {"standalone": [airflow, "standalone"]}
         components["webhooks"] = [sys.executable, "-m", "outcomes.webhooks", "--port", str(webhook_port)]
+        # the dashboards (Superset, bi/), reloaded on each new publication; not needed for the pipeline to run
+        bi_port = int(os.environ.get("OUTCOMES_BI_PORT", "3000"))
+        if bi:
+            components["bi"] = [sys.executable, "-m", "outcomes.cli", "bi", "--port", str(bi_port), "--watch"]
         started: dict[str, subprocess.Popen] = {}
         component_logs: dict[str, Path] = {}
         for name, argv in components.items():
-            log_name = "webhooks.log" if name == "webhooks" else f"airflow-{name}.log"
+            log_name = f"{name}.log" if name in ("webhooks", "bi") else f"airflow-{name}.log"
             component_logs[name] = private_file(logs / log_name)
             started[name] = subprocess.Popen(argv, env=env, cwd=PROJECT_ROOT, stdout=open(component_logs[name], "ab"),
                                              stderr=subprocess.STDOUT, start_new_session=True)
@@ -245,15 +249,20 @@ def up(scenario: str | None, airflow_port: int, webhook_port: int, ready_timeout
                 print(f"{label:<16}{webhook_url}/webhooks/{vendor.name:<8} {vendor.description}")
             print(f"Receiver health {webhook_url}/healthz")
             print(f"Published       {settings.published_path}")
+            if bi:
+                print(f"Dashboards      http://127.0.0.1:{bi_port}/superset/dashboard/outcomes/   (Superset, "
+                      f"starting: about two minutes the first time; {component_logs['bi']})")
             if scenario is not None:
                 print(f"Send sandbox events: {sys.executable} -m sandbox.webhooks --url {webhook_url} --vendor zendesk")
             if celery is not None:
                 for name, proc in started.items():
                     print(f"{name:<22}pid {proc.pid:<8} {component_logs[name]}")
             print(f"Logs            {logs}\nCtrl-C (or make down) stops everything.", flush=True)
-            while all(p.poll() is None for p in procs):
+            # the pipeline's services must stay up; the dashboards may stop (their log says why) without them
+            essential = {n: p for n, p in started.items() if n != "bi"}
+            while all(p.poll() is None for p in essential.values()):
                 time.sleep(2)
-            failed = next(n for n, p in started.items() if p.poll() is not None)
+            failed = next(n for n, p in essential.items() if p.poll() is not None)
             print(f"a service exited ({failed}, code {started[failed].returncode}, see {component_logs[failed]}); "
                   "stopping", file=sys.stderr)
             return 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 
 from connectors import sources
@@ -82,6 +83,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bi(args: argparse.Namespace) -> int:
+    """The dashboards (Superset, bi/) on the publication, served until Ctrl-C."""
+    from outcomes.bi import serve
+
+    serve(Settings.from_env(), args.host, args.port, watch=args.watch)
+    return 0
+
+
 def cmd_webhooks(args: argparse.Namespace) -> int:
     from outcomes.webhooks import serve
 
@@ -119,6 +128,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("wins", help="print the top candidate wins (mart_win_candidates) as workflows.yml entries")
     p.add_argument("--top", type=int, default=3, help="how many places to propose (default 3)")
     p.set_defaults(func=cmd_wins)
+
+    p = sub.add_parser("bi", help="serve the dashboards (Superset, bi/) on the publication (the Postgres one "
+                       "when OUTCOMES_PUBLISH_URL is set)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=int(os.environ.get("OUTCOMES_BI_PORT", "3000")))
+    p.add_argument("--watch", action="store_true", help="reload the dashboards when a new publication lands")
+    p.set_defaults(func=cmd_bi)
 
     p = sub.add_parser("webhooks", help="serve the webhook receiver (lands signed vendor events)")
     p.add_argument("--host", default="127.0.0.1")

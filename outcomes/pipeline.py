@@ -667,6 +667,10 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+# the DuckDB storage format of analytics.duckdb: readable by DuckDB 1.4 and later, not only by the pipeline's own
+PUBLISHED_STORAGE_VERSION = "v1.4.0"
+
+
 def _copy_marts(settings: Settings, build: dict[str, Any], gate_result: dict[str, Any]) -> dict[str, Any]:
     import duckdb
 
@@ -688,7 +692,8 @@ def _copy_marts(settings: Settings, build: dict[str, Any], gate_result: dict[str
         if absent:
             raise StepFailed(f"published models missing from the warehouse: {absent}; run a full transform "
                              "(the last published file stays)")
-        con.execute(f"attach '{tmp}' as pub")
+        # written in a storage format older DuckDB clients read: BI tools bundle their own DuckDB (Evidence's is 1.4)
+        con.execute(f"attach '{tmp}' as pub (storage_version '{PUBLISHED_STORAGE_VERSION}')")
         rows = {}
         for model in models:
             con.execute(f'create table pub.main."{model.relation}" as '

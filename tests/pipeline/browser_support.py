@@ -43,13 +43,17 @@ def _run(chromium: str, args: list[str], url: str) -> subprocess.CompletedProces
                           capture_output=True, text=True, timeout=120, check=True)
 
 
-def rendered_dom(chromium: str, url: str) -> str:
-    """The page's DOM once Chromium has loaded and laid it out."""
-    return _run(chromium, ["--dump-dom", "--virtual-time-budget=5000"], url).stdout
+def rendered_dom(chromium: str, url: str, budget_ms: int = 5000, width: int = 800, height: int = 600) -> str:
+    """The page's DOM once Chromium has loaded and laid it out (scripts run for `budget_ms` of virtual time;
+    a dashboard draws only what is in the window, so give it a window as tall as its content)."""
+    return _run(chromium, ["--dump-dom", f"--virtual-time-budget={budget_ms}", f"--window-size={width},{height}"],
+                url).stdout
 
 
-def screenshot(chromium: str, url: str, out: Path, width: int = 1280, height: int = 2400) -> Path:
-    _run(chromium, [f"--screenshot={out}", f"--window-size={width},{height}"], url)
+def screenshot(chromium: str, url: str, out: Path, width: int = 1280, height: int = 2400,
+               budget_ms: int | None = None) -> Path:
+    budget = [f"--virtual-time-budget={budget_ms}"] if budget_ms else []
+    _run(chromium, [f"--screenshot={out}", f"--window-size={width},{height}", *budget], url)
     assert out.exists() and out.stat().st_size > 10_000, f"Chromium wrote no screenshot at {out}"
     return out
 
@@ -95,3 +99,27 @@ def read_fields(page: str) -> FieldReader:
     reader = FieldReader()
     reader.feed(page)
     return reader
+
+
+def _number(text: str) -> float:
+    return float(text.rstrip("%").replace(",", ""))
+
+
+def assert_cards_match_the_mart(page: str, published: Path) -> int:
+    """Every number a workflow card shows in the browser equals the mart's, to the card's one decimal."""
+    import duckdb
+
+    fields = read_fields(page).fields
+    with duckdb.connect(str(published), read_only=True) as con:
+        rows = con.execute("select workflow, effect_pct, ci_low_pct, ci_high_pct, adopters_n, control_n, "
+                           "naive_change_pct, verdict from mart_workflow_outcomes").fetchall()
+    assert rows
+    for workflow, effect, low, high, adopters, control, naive, verdict in rows:
+        card = fields[workflow]
+        for shown, value in ((card["effect_pct"], effect), (card["ci_low_pct"], low), (card["ci_high_pct"], high),
+                             (card["naive_change_pct"], naive)):
+            expected = None if value is None else round(float(value), 1)
+            assert (shown == "n/a") if expected is None else _number(shown) == pytest.approx(expected), workflow
+        assert (int(card["adopters_n"]), int(card["control_n"]), card["verdict"]) == (adopters, control, verdict)
+        assert card["evidence"] == "observational"
+    return len(rows)

@@ -165,7 +165,7 @@ def celery_deployment(data: Path, extra_env: dict[str, str], sandbox: bool,
     data.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     log = data / "up.log"
-    argv = [sys.executable, "-m", "devenv", "up", "--executor", "celery", "--dags-paused",
+    argv = [sys.executable, "-m", "devenv", "up", "--executor", "celery", "--dags-paused", "--no-bi",
             "--airflow-port", str(port), "--webhook-port", str(_free_port())]
     if not sandbox:
         argv.append("--no-sandbox")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from browser_support import chromium_or_skip, read_fields, rendered_dom, screenshot
+from browser_support import assert_cards_match_the_mart, chromium_or_skip, read_fields, rendered_dom, screenshot
 
 from outcomes.html_report import write_html_report
 
@@ -183,28 +183,6 @@ def test_a_missing_publication_says_to_run_the_pipeline(tmp_path):
     with pytest.raises(FileNotFoundError, match="run the pipeline first"):
         write_html_report(tmp_path / "analytics.duckdb", tmp_path / "index.html")
     assert not (tmp_path / "index.html").exists()
-
-
-def _number(text: str) -> float:
-    return float(text.rstrip("%").replace(",", ""))
-
-
-def assert_cards_match_the_mart(page: str, published: Path) -> int:
-    """Every number a workflow card shows in the browser equals the mart's, to the card's one decimal."""
-    fields = read_fields(page).fields
-    with duckdb.connect(str(published), read_only=True) as con:
-        rows = con.execute("select workflow, effect_pct, ci_low_pct, ci_high_pct, adopters_n, control_n, "
-                           "naive_change_pct, verdict from mart_workflow_outcomes").fetchall()
-    assert rows
-    for workflow, effect, low, high, adopters, control, naive, verdict in rows:
-        card = fields[workflow]
-        for shown, value in ((card["effect_pct"], effect), (card["ci_low_pct"], low), (card["ci_high_pct"], high),
-                             (card["naive_change_pct"], naive)):
-            expected = None if value is None else round(float(value), 1)
-            assert (shown == "n/a") if expected is None else _number(shown) == pytest.approx(expected), workflow
-        assert (int(card["adopters_n"]), int(card["control_n"]), card["verdict"]) == (adopters, control, verdict)
-        assert card["evidence"] == "observational"
-    return len(rows)
 
 
 def test_chromium_shows_each_workflow_as_the_mart_holds_it(report, tmp_path):
