@@ -110,6 +110,9 @@ DATASETS: dict[str, str | dict[str, str]] = {
     "cost_company": """select month_start, tool || ' (' || currency || ')' as tool_currency, tool, currency,
         total_spend, engaged_n, cost_per_engaged_user, idle_spend
         from mart_ai_cost where level = 'company'""",
+    "cost_company_latest": """select tool || ' (' || currency || ')' as tool_currency, total_spend, engaged_n,
+        cost_per_engaged_user, idle_spend
+        from mart_ai_cost where level = 'company' and month_start = (select max(month_start) from mart_ai_cost)""",
     "cost_team_latest": """select team, tool, currency, total_spend, engaged_n, cost_per_engaged_user, idle_spend
         from mart_ai_cost where level = 'team' and month_start = (select max(month_start) from mart_ai_cost)""",
     "usage_without_outcomes": """select subject_type, subject, team, kpi, usage_share, effect_pct, reason
@@ -282,7 +285,10 @@ def dashboards(workflows: list[tuple[str, str]], tools: list[str]) -> list[dict[
                    ["tool", "seats_purchased", "seats_assigned", "active_n", "engaged_n", "idle_n",
                     "monthly_price_per_seat", "currency"], ["tool"], width=5, height=50)],
             [line("Cost per engaged user per tool and currency", "cost_company", "month_start",
-                  [metric("MAX(cost_per_engaged_user)", "cost per engaged user")], ["tool_currency"], width=12)],
+                  [metric("MAX(cost_per_engaged_user)", "cost per engaged user")], ["tool_currency"], width=7),
+             table("Latest month, company: spend and cost per engaged user", "cost_company_latest",
+                   ["tool_currency", "total_spend", "engaged_n", "cost_per_engaged_user", "idle_spend"],
+                   ["tool_currency"], width=5, height=50)],
             [table("Cost per engaged user per team and tool, latest month", "cost_team_latest",
                    ["team", "tool", "currency", "total_spend", "engaged_n", "cost_per_engaged_user", "idle_spend"],
                    ["team", "tool"], height=70)],
@@ -377,12 +383,12 @@ def load(uri: str, schema: str | None) -> dict[str, Any]:
                                 else {})
     db.session.flush()
 
+    prefix = f'"{schema}".' if schema else ""
     with database.get_sqla_engine(schema=schema) as engine, engine.connect() as con:
-        from sqlalchemy import text
-
-        workflows = [(r[0], r[1]) for r in con.execute(text(
-            "select workflow, workflow_name from mart_workflow_outcomes order by workflow"))]
-        tools = [r[0] for r in con.execute(text("select distinct tool from mart_adoption_weekly order by tool"))]
+        workflows = [(r[0], r[1]) for r in con.exec_driver_sql(
+            f"select workflow, workflow_name from {prefix}mart_workflow_outcomes order by workflow")]
+        tools = [r[0] for r in con.exec_driver_sql(
+            f"select distinct tool from {prefix}mart_adoption_weekly order by tool")]
 
     # replace what an earlier load made: dashboards, their charts, then the datasets
     specs = dashboards(workflows, tools)

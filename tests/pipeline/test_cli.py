@@ -33,7 +33,8 @@ def test_ingest_offers_every_documented_source():
 
 
 def test_help_offers_only_commands_that_run():
-    assert set(_subcommands()) == {"run", "ingest", "transform", "gate", "publish", "report", "wins", "webhooks"}
+    assert set(_subcommands()) == {"run", "ingest", "transform", "gate", "publish", "report", "wins", "webhooks",
+                                   "bi"}
     # staging reads landing files with DuckDB's file functions: no other target can build it
     with pytest.raises(SystemExit):
         build_parser().parse_args(["transform", "--target", "postgres"])

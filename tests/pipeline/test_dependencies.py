@@ -20,20 +20,23 @@ def _normalise(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def declared() -> set[str]:
+def declared(requirements: str = "requirements.in") -> set[str]:
     names = set()
-    for line in (ROOT / "requirements.in").read_text().splitlines():
+    for line in (ROOT / requirements).read_text().splitlines():
         line = line.split("#")[0].strip()
         if line:
             names.add(_normalise(re.split(r"[\s\[<>=~!;]", line, maxsplit=1)[0]))
     return names
 
 
-def third_party_imports() -> dict[str, str]:
-    """Top-level module -> first file that imports it, for modules that are neither stdlib nor ours."""
+def third_party_imports(superset_env: bool = False) -> dict[str, str]:
+    """Top-level module -> first file that imports it, for modules that are neither stdlib nor ours: in the
+    project's environment, or (`superset_env`) in bi/, which runs in Superset's own."""
     ours = {p.name for p in ROOT.iterdir()} | {p.stem for p in ROOT.rglob("tests/**/*.py")}
     found: dict[str, str] = {}
     for path in python_files(ROOT):
+        if (path.relative_to(ROOT).parts[0] == "bi") != superset_env:
+            continue
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Import):
                 modules = [a.name for a in node.names]
@@ -58,3 +61,8 @@ def test_every_imported_library_is_declared():
         if not dists & wanted:
             undeclared.append(f"{module} (imported in {where}; distribution {sorted(dists) or 'not installed'})")
     assert undeclared == [], "declare in requirements.in, then `make lock`: " + "; ".join(undeclared)
+
+
+def test_the_dashboards_import_only_superset_which_their_own_environment_declares():
+    assert set(third_party_imports(superset_env=True)) == {"superset"}
+    assert "apache-superset" in declared("bi/requirements.in")

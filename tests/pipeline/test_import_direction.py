@@ -22,6 +22,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "outcomes": {"connectors", "expectations", "outcomes"},
     "dags": {"connectors", "expectations", "outcomes"},
     "sandbox": {"sandbox"},
+    "bi": set(),  # runs in Superset's own environment (bi/.venv): imports nothing of ours
     "devenv": PRODUCT | {"sandbox", "devenv"},
     "bench": PRODUCT | {"sandbox", "devenv", "bench"},
     "tests": PRODUCT | HARNESS | {"sandbox", "dags", "tests"},
