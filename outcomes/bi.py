@@ -3,7 +3,7 @@
 Superset lives in its own environment (`bi/.venv`, from `bi/requirements.lock`), apart from Airflow's: its pins
 (SQLAlchemy 1.4, Flask-AppBuilder) clash. Its metadata (a SQLite file, the secret key, the admin's password)
 stays under `<data>/bi/superset`. `start` installs what is missing, prepares the metadata database (a copy of
-an initialised one kept beside the environment, so only the first start pays for Superset's migrations),
+an initialised one kept in the user's cache, so only the first start on a machine pays for the migrations),
 loads the dashboards on the publication (`analytics.duckdb`, or the PostgreSQL schema `analytics` when
 `OUTCOMES_PUBLISH_URL` is set) and starts Superset's web server (gunicorn) on 127.0.0.1. Dashboards are
 readable without a login; editing needs the admin login printed at start.
@@ -93,8 +93,14 @@ class Environment:
 
     @property
     def template(self) -> Path:
-        """An initialised, empty metadata database (Superset's migrations and roles), copied into new homes."""
-        return self.venv / "superset-metadata-template.db"
+        """An initialised, empty metadata database (Superset's migrations and roles), copied into new homes.
+        Kept in the user's cache, named by the lock file's hash, so a fresh clone (CI) on the same machine
+        skips the migrations too."""
+        import hashlib
+
+        digest = hashlib.sha256((BI_DIR / "requirements.lock").read_bytes()).hexdigest()[:16]
+        cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ai-outcomes"
+        return cache / f"superset-metadata-{digest}.db"
 
     def env(self) -> dict[str, str]:
         key_file = self.home / "secret_key"
@@ -172,7 +178,10 @@ def prepare(environment: Environment, log_path: Path) -> None:
         _run([superset, "db", "upgrade"], env, "superset db upgrade", log_path, 1200)
         _run([superset, "init"], env, "superset init", log_path, 1200)
         log.info("Superset metadata initialised in %.0f s", time.monotonic() - started)
-        shutil.copyfile(scratch / "superset.db", environment.template)
+        environment.template.parent.mkdir(parents=True, exist_ok=True)
+        staged = environment.template.with_name(f".{environment.template.name}.{os.getpid()}")
+        shutil.copyfile(scratch / "superset.db", staged)
+        staged.replace(environment.template)
         shutil.rmtree(scratch, ignore_errors=True)
     shutil.copyfile(environment.template, database)
 
