@@ -122,6 +122,12 @@ DATASETS: dict[str, str | dict[str, str]] = {
     "manager_effects": """select manager_name, manager_department, workflow, org_size, adopters_n, control_n,
         effect_pct, ci_low_pct, ci_high_pct, estimate_status
         from mart_manager_rollup where not suppressed and workflow <> '(adoption)'""",
+    "reported_vs_real_latest": """select team, tool, people_n, reported_days_per_week, real_active_days_per_week,
+        gap_days_per_week, overstated_share
+        from mart_reported_vs_real where not suppressed
+          and survey_week_start = (select max(survey_week_start) from mart_reported_vs_real where not suppressed)""",
+    "source_freshness": """select source, stream, status, newest_batch_at, age_hours, warn_after_hours, error_after_hours
+        from mart_source_freshness""",
     "identity_coverage": """select source, activity_unit, coverage, min_coverage, accounts_n, resolved_accounts_n,
         activity_n, resolved_activity_n from mart_identity_coverage""",
     **JSON_SQL,
@@ -269,6 +275,9 @@ def dashboards(workflows: list[tuple[str, str]], tools: list[str]) -> list[dict[
                    ["team", "tool", "people_n", "licensed_n", "engaged_n", "power_n", "habitual_n", "novice_n",
                     "low_n", "none_n", "box_ticking_n"], ["team", "tool"], height=70)],
             *funnel_rows(tools),
+            [table("Usage audit, latest survey week: reported vs real active days per week", "reported_vs_real_latest",
+                   ["team", "tool", "people_n", "reported_days_per_week", "real_active_days_per_week",
+                    "gap_days_per_week", "overstated_share"], ["-gap_days_per_week", "team"], height=50)],
             [line("Depth: actions per active day, by tool", "adoption_depth_breadth", "week_start",
                   [metric("AVG(depth)", "depth")], ["tool"]),
              line("Breadth: distinct features in 28 days, by tool", "adoption_depth_breadth", "week_start",
@@ -320,7 +329,11 @@ def dashboards(workflows: list[tuple[str, str]], tools: list[str]) -> list[dict[
              table("Identity coverage per source", "identity_coverage",
                    ["source", "activity_unit", "resolved_activity_n", "activity_n", "coverage", "min_coverage"],
                    ["source"], width=6, height=50)],
-            [table("Landing freshness: newest batch per stream", "landing_freshness",
+            [table("Source freshness at the build (dbt source freshness against each source's thresholds)",
+                   "source_freshness", ["source", "stream", "status", "newest_batch_at", "age_hours",
+                                        "warn_after_hours", "error_after_hours"], ["source", "stream"], height=60,
+                   time_format="%Y-%m-%d %H:%M:%S")],
+            [table("Landing freshness: newest batch per stream at publication", "landing_freshness",
                    ["stream", "landed_utc", "age_hours", "batch_id"], ["stream"], height=60,
                    time_format="%Y-%m-%d %H:%M:%S")],
         ]},
