@@ -2,8 +2,9 @@
 
 Reads `mart_win_candidates` from the published warehouse (read-only, like any BI tool). A place becomes one
 entry: its team, KPI and task, the tools whose users were measurably faster there, and the tools' arrival
-as `redesigned_on`, with the windows the finder used. Each entry carries its figures as a comment and the
-words "candidate, not a verdict": the catalog's own difference-in-differences decides once it is in.
+as `redesigned_on`, with the windows the finder used. Each entry carries its figures as a comment, the
+words "candidate, not a verdict", and whether it holds after a Bonferroni correction over every place the
+finder compared (many are tried at once): the catalog's own difference-in-differences decides once it is in.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from pathlib import Path
+from statistics import NormalDist
 from typing import Any
 
 import yaml
@@ -39,7 +41,8 @@ def read_candidates(published_path: str | Path) -> list[dict[str, Any]]:
             raise NoCandidates(f"{path} has no {MART}: it was published before the win finder; run the pipeline again")
         cursor = con.execute(f"""
             select c.team, c.kpi, c.task, c.tool, c.direction, c.arrived_on, c.baseline_start, c.post_start,
-                   c.users_n, c.colleagues_n, c.effect_pct, c.ci_low_pct, c.ci_high_pct, ranked.candidate_rank
+                   c.users_n, c.colleagues_n, c.effect_pct, c.ci_low_pct, c.ci_high_pct, c.z_score,
+                   c.places_compared, ranked.candidate_rank
             from {MART} as c
             inner join (select team, kpi, coalesce(task, '') as task_key, candidate_rank
                         from {MART} where candidate_rank is not null) as ranked
@@ -96,10 +99,26 @@ def format_proposals(rows: list[dict[str, Any]], top: int = 3) -> str:
                      f"{best['tool']} users {best['effect_pct']:+.1f}% against colleagues")
         lines.append(f"  #    (95% CI {best['ci_low_pct']:+.1f} .. {best['ci_high_pct']:+.1f}; "
                      f"{best['users_n']} users, {best['colleagues_n']} colleagues). Candidate, not a verdict.")
+        lines.append(f"  #    {_after_correction(best)}")
         # flow style for the tools list, as workflows.yml writes it
         body = yaml.safe_dump([entry], sort_keys=False, allow_unicode=True, default_flow_style=None)
         lines += ["  " + line for line in body.splitlines()]
     return "\n".join(lines) + "\n"
+
+
+def bonferroni_z(places: int, alpha: float = 0.05) -> float:
+    """The |z| a two-sided test must reach for a family-wise error of `alpha` over `places` comparisons."""
+    return NormalDist().inv_cdf(1 - alpha / (2 * max(places, 1)))
+
+
+def _after_correction(row: dict[str, Any]) -> str:
+    """Whether the candidate would survive a Bonferroni correction over every place compared."""
+    places, z = int(row["places_compared"]), abs(float(row["z_score"]))
+    needed = bonferroni_z(places)
+    if z >= needed:
+        return f"Holds after a Bonferroni correction for the {places} places compared (|z| {z:.1f} >= {needed:.1f})."
+    return (f"Does not hold after a Bonferroni correction for the {places} places compared (|z| {z:.1f} < "
+            f"{needed:.1f}): it may be chance.")
 
 
 def _day(value: Any) -> date:

@@ -8,6 +8,7 @@ import yaml
 
 from outcomes.catalog import KPIS, parse_catalog
 from outcomes.cli import main
+from outcomes.wins import bonferroni_z
 
 KPI_OF_SOURCE = {spec["source"]: kpi for kpi, spec in KPIS.items()}
 STYLES_THAT_USE = ("power", "habitual")
@@ -48,6 +49,8 @@ def test_the_hidden_win_is_the_top_candidate(default_pipeline, company):
     # the planted effect (drift x (factor - 1)) lies inside the candidate's interval, which excludes 0
     assert top["ci_low_pct"] <= planted["effect_pct"] <= top["ci_high_pct"] < 0, top.to_dict()
     assert top["users_n"] >= settings.min_group_size and top["colleagues_n"] >= settings.min_group_size
+    # strong enough to survive a Bonferroni correction over every place the finder compared
+    assert abs(top["z_score"]) >= bonferroni_z(int(top["places_compared"])) > 3
     assert set(candidates["evidence"]) == {"candidate, not a verdict"}
     # places a catalog workflow already measures are never proposed, however fast
     assert candidates[candidates["in_catalog"]]["candidate_rank"].isna().all()

@@ -225,7 +225,11 @@ shown as (
         case when estimates.large_enough
             then {{ round_pct('estimates.effect_pct - 1.96 * estimates.effect_se_pct') }} end as ci_low_pct,
         case when estimates.large_enough
-            then {{ round_pct('estimates.effect_pct + 1.96 * estimates.effect_se_pct') }} end as ci_high_pct
+            then {{ round_pct('estimates.effect_pct + 1.96 * estimates.effect_se_pct') }} end as ci_high_pct,
+        -- effect / se, and how many places had figures: the family a multiple-comparison correction spans
+        case when estimates.large_enough
+            then {{ round_pct('estimates.effect_pct / nullif(estimates.effect_se_pct, 0)') }} end as z_score,
+        sum(case when estimates.large_enough then 1 else 0 end) over () as places_compared
     from estimates
 
 ),
@@ -290,6 +294,8 @@ select
     flagged.effect_pct,
     flagged.ci_low_pct,
     flagged.ci_high_pct,
+    flagged.z_score,
+    cast(flagged.places_compared as {{ dbt.type_bigint() }}) as places_compared,
     cast('did_person_means_normal95' as {{ dbt.type_string() }}) as method,
     cast('candidate, not a verdict' as {{ dbt.type_string() }}) as evidence,
     1 as metric_version
