@@ -19,10 +19,14 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def rewind_cursor(cursor: Any, window: timedelta) -> Any:
-    """The cursor `window` earlier, in the cursor's own form (epoch ms, ISO date, ISO date-time), or None
-    (read from the stream's first-sync start) for a cursor that cannot be moved (an opaque vendor token)."""
+    """The cursor `window` earlier, in the cursor's own form (epoch ms, ISO date, ISO date-time; a mapping of
+    such cursors, e.g. one per Typeform form, each rewound), or None (read from the stream's first-sync start)
+    for a cursor that cannot be moved (an opaque vendor token, the interview drop's file hashes)."""
     if cursor is None:
         return None
+    if isinstance(cursor, dict):
+        rewound = {key: rewind_cursor(value, window) for key, value in cursor.items()}
+        return rewound if rewound and all(v is not None for v in rewound.values()) else None
     if isinstance(cursor, int) or (isinstance(cursor, str) and cursor.isdigit()):
         value = int(cursor)
         shifted = value - int(window.total_seconds() * (1000 if value > 10**11 else 1))

@@ -119,6 +119,11 @@ def test_a_vendor_total_that_differs_from_what_landed_is_a_warning(tmp_path, har
     (1_778_400_000_000, 1_778_400_000_000 - 7 * 86_400_000),
     ("1778400000000", str(1_778_400_000_000 - 7 * 86_400_000)),
     ("eyJvcGFxdWUiOiJ6ZW5kZXNrIn0", None),  # an opaque vendor cursor: a full reload
+    # Typeform: the newest submitted_at per form, each rewound
+    ({"AuD1tWk1": "2026-05-10T12:00:00Z", "B2": "2026-05-01T08:30:00Z"},
+     {"AuD1tWk1": "2026-05-03T12:00:00Z", "B2": "2026-04-24T08:30:00Z"}),
+    # the interview drop remembers files by content hash: nothing to rewind, every file is read again
+    ({"files": {"week47.csv": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}}, None),
     (None, None),
 ])
 def test_cursors_rewind_in_their_own_form(cursor, expected):
