@@ -270,8 +270,10 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 3000, watch: 
 
     signal.signal(signal.SIGTERM, stop)
     try:
+        admin = (f"admin password in {environment.home / 'admin_password'}" if publication.ready()
+                 else "the admin login is made with the first load")
         print(f"Dashboards      {running.url}/superset/dashboard/outcomes/   (Superset; readable without a login; "
-              f"admin password in {environment.home / 'admin_password'})", flush=True)
+              f"{admin})", flush=True)
         for slug, title in PAGES.items():
             print(f"  {title:<24}{running.url}{dashboard_path(slug)}", flush=True)
         if not publication.ready():
