@@ -118,7 +118,15 @@ DATASETS: dict[str, str | dict[str, str]] = {
     "usage_without_outcomes": """select subject_type, subject, team, kpi, usage_share, effect_pct, reason
         from mart_usage_without_outcomes""",
     "manager_adoption": """select manager_name, manager_title, manager_department, org_size, licensed_n, engaged_n,
-        engaged_share from mart_manager_rollup where not suppressed and workflow = '(adoption)'""",
+        engaged_share, peers_engaged_share, engaged_vs_peers_pts, catalog_workflows_n, redesign_under_way,
+        translation_stalled, stall_reason
+        from mart_manager_rollup where not suppressed and workflow = '(adoption)'""",
+    "win_candidates": """select candidate_rank, team, kpi, task, tool, users_n, colleagues_n, effect_pct, ci_low_pct,
+        ci_high_pct, z_score, places_compared, evidence
+        from mart_win_candidates where candidate_rank is not null""",
+    "program": """select department, team, people_n, engaged_share, audit_answers_collected, audit_last_answered_on,
+        candidate_wins_n, best_candidate, catalog_workflows, verdicts, outcome_metrics, stage
+        from mart_program""",
     "manager_effects": """select manager_name, manager_department, workflow, org_size, adopters_n, control_n,
         effect_pct, ci_low_pct, ci_high_pct, estimate_status
         from mart_manager_rollup where not suppressed and workflow <> '(adoption)'""",
@@ -264,7 +272,17 @@ def dashboards(workflows: list[tuple[str, str]], tools: list[str]) -> list[dict[
                       "did not, over the same weeks: difference-in-differences with a 95% confidence interval. "
                       "It is **observational**: adopters chose to adopt. The naive before/after beside each "
                       "chart is the whole team before vs after with no control group, shown for context only.")],
-            *workflow_rows(workflows)]},
+            *workflow_rows(workflows),
+            [markdown("**Candidate wins** (not yet in the catalog): where people using a tool already do the work "
+                      "measurably faster than colleagues on the same work. Candidates, not verdicts: many places "
+                      "are tried at once (`outcomes wins` prints them as catalog entries). **Program**: each "
+                      "team's furthest step from access to impact, beside the metrics it chose in program.yml.")],
+            [table("Candidate wins, not yet in the catalog", "win_candidates",
+                   ["candidate_rank", "team", "kpi", "task", "tool", "users_n", "colleagues_n", "effect_pct",
+                    "ci_low_pct", "ci_high_pct", "z_score", "places_compared"], ["candidate_rank"], height=50)],
+            [table("Program by team: from access to impact", "program",
+                   ["team", "engaged_share", "audit_last_answered_on", "candidate_wins_n", "catalog_workflows",
+                    "verdicts", "outcome_metrics", "stage"], ["team"], height=80)]]},
         {"slug": "adoption", "title": "2 · Adoption reality", "rows": [
             [markdown("Segments over the trailing 12 weeks (power, habitual, novice, low, none, and box-ticking: "
                       "licensed or logging in, below engaged), latest full week; groups under the minimum group "
@@ -315,6 +333,11 @@ def dashboards(workflows: list[tuple[str, str]], tools: list[str]) -> list[dict[
              table("Rollup by manager (whole reporting chain)", "manager_adoption",
                    ["manager_name", "manager_title", "manager_department", "org_size", "licensed_n", "engaged_n",
                     "engaged_share"], ["-org_size", "manager_name"], width=7, height=80)],
+            [table("Manager signal: engaged share against peers under the same director, redesign, stall",
+                   "manager_adoption",
+                   ["manager_name", "manager_title", "org_size", "engaged_share", "peers_engaged_share",
+                    "engaged_vs_peers_pts", "redesign_under_way", "translation_stalled", "stall_reason"],
+                   ["-translation_stalled", "-org_size"], height=70)],
             [table("Each workflow's effect by manager", "manager_effects",
                    ["workflow", "manager_name", "manager_department", "adopters_n", "control_n", "effect_pct",
                     "ci_low_pct", "ci_high_pct", "estimate_status"], ["workflow", "-org_size"], height=70)],
