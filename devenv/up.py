@@ -142,6 +142,9 @@ def deployment_secrets(home: Path) -> dict[str, str]:
     return {"AIRFLOW__API_AUTH__JWT_SECRET": known["jwt_secret"], "AIRFLOW__API__SECRET_KEY": known["secret_key"]}
 
 
+MAX_WORKER_RESTARTS = 5
+
+
 def celery_components(airflow: str, airflow_port: int) -> dict[str, list[str]]:
     """One process per Airflow component; the two workers each take their own queues. The DuckDB writer
     has one slot and skips the log server (both workers write task logs to the same local folder)."""
@@ -186,6 +189,9 @@ def up(scenario: str | None, airflow_port: int, webhook_port: int, ready_timeout
             created = celery.check_and_create_database()
             print(f"metadata database {celery.database} on {urlsplit(celery.metadata_url).netloc}"
                   f"{' (created)' if created else ''}, broker {celery.broker_url}", flush=True)
+        # task logs at INFO, so they carry dbt's output line by line (`outcomes run` keeps WARNING: it prints
+        # a line per task instead)
+        os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "INFO")
         # DAGs run once unpaused (development); --dags-paused leaves them for an operator to switch on
         os.environ["AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION"] = str(dags_paused)
         home = airflow_env.configure(settings)
@@ -222,15 +228,21 @@ def up(scenario: str | None, airflow_port: int, webhook_port: int, ready_timeout
             components["bi"] = [sys.executable, "-m", "outcomes.cli", "bi", "--port", str(bi_port), "--watch"]
         started: dict[str, subprocess.Popen] = {}
         component_logs: dict[str, Path] = {}
-        for name, argv in components.items():
+
+        def start(name: str) -> None:
+            started[name] = subprocess.Popen(components[name], env=env, cwd=PROJECT_ROOT,
+                                             stdout=open(component_logs[name], "ab"), stderr=subprocess.STDOUT,
+                                             start_new_session=True)
+            procs.append(started[name])
+            pid_file(settings).write_text(json.dumps({"pid": os.getpid(), "executor": executor,
+                                                      "children": {n: p.pid for n, p in started.items()}}))
+
+        for name in components:
             log_name = f"{name}.log" if name in ("webhooks", "bi") else f"airflow-{name}.log"
             component_logs[name] = private_file(logs / log_name)
-            started[name] = subprocess.Popen(argv, env=env, cwd=PROJECT_ROOT, stdout=open(component_logs[name], "ab"),
-                                             stderr=subprocess.STDOUT, start_new_session=True)
-            procs.append(started[name])
+            start(name)
         api_name = "api-server" if celery is not None else "standalone"
-        pid_file(settings).write_text(json.dumps({"pid": os.getpid(), "executor": executor,
-                                                  "children": {n: p.pid for n, p in started.items()}}))
+        restarts = dict.fromkeys(components, 0)
 
         def stop(*_):
             raise KeyboardInterrupt
@@ -259,13 +271,25 @@ def up(scenario: str | None, airflow_port: int, webhook_port: int, ready_timeout
                     print(f"{name:<22}pid {proc.pid:<8} {component_logs[name]}")
             print(f"Logs            {logs}\nCtrl-C (or make down) stops everything.", flush=True)
             # the pipeline's services must stay up; the dashboards may stop (their log says why) without them
-            essential = {n: p for n, p in started.items() if n != "bi"}
-            while all(p.poll() is None for p in essential.values()):
+            while True:
                 time.sleep(2)
-            failed = next(n for n, p in essential.items() if p.poll() is not None)
-            print(f"a service exited ({failed}, code {started[failed].returncode}, see {component_logs[failed]}); "
-                  "stopping", file=sys.stderr)
-            return 1
+                failed = next((n for n, p in started.items() if n != "bi" and p.poll() is not None), None)
+                if failed is None:
+                    continue
+                code = started[failed].returncode
+                if not failed.startswith("worker-") or restarts[failed] >= MAX_WORKER_RESTARTS:
+                    print(f"a service exited ({failed}, code {code}, see {component_logs[failed]}); stopping",
+                          file=sys.stderr)
+                    return 1
+                # A worker that dies (killed, out of memory, its machine lost) is started again, as compose's
+                # `restart: always` does: what it was running is failed by the scheduler once its heartbeat
+                # stops ([scheduler] task_instance_heartbeat_timeout) and retried on a live worker.
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(started[failed].pid, signal.SIGKILL)  # what the dead worker left running
+                restarts[failed] += 1
+                print(f"{failed} exited (code {code}); starting it again ({restarts[failed]} of "
+                      f"{MAX_WORKER_RESTARTS})", flush=True)
+                start(failed)
         except KeyboardInterrupt:
             return 0
         finally:

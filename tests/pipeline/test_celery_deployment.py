@@ -4,8 +4,11 @@ machine's PostgreSQL and Redis, in a database and a Redis db of its own, stopped
 - In `make test`: a task of the `duckdb_writer` queue is picked up by the one-slot worker, fails, is retried,
   and its failure reaches a local webhook; the runs, task instances and Celery results are rows in PostgreSQL.
 - In `make test-prod` (-m celery_pipeline, ~10 min): one source is ingested by the deployment on top of the
-  others landed directly, the Assets start transform and publish, and the published marts equal those of
-  the same transform, gate and publish run directly over the same landing zone.
+  others landed directly, and the default worker is killed (SIGKILL, its whole process group) while it
+  lands a stream: the deployment starts it again, the scheduler fails the orphaned try once its heartbeat
+  stops and Airflow's retry lands the stream. Every record the sandbox serves is landed (counted against a
+  clean ingest), the Assets start transform and publish, and the published marts equal those of the same
+  transform, gate and publish run directly over a landing zone that never saw a killed worker.
 
 Skipped, saying so, when PostgreSQL (OUTCOMES_PG_HOST/_PORT, default 127.0.0.1:5432, user postgres) or Redis
 (127.0.0.1:6379) does not answer.
@@ -92,8 +95,15 @@ class Deployment:
         assert resp.ok, f"{method} {path}: {resp.status_code} {resp.text[:500]}"
         return resp.json()
 
-    def unpause(self, *dag_ids: str) -> None:
+    def unpause(self, *dag_ids: str, timeout: float = 300) -> None:
+        """Unpause each DAG once the dag-processor has parsed it (on a loaded machine, after the api-server
+        answers)."""
+        deadline = time.monotonic() + timeout
         for dag_id in dag_ids:
+            while requests.get(f"{self.url}/api/v2/dags/{dag_id}", timeout=30,
+                               headers={"Authorization": f"Bearer {self.token}"}).status_code == 404:
+                assert time.monotonic() < deadline, f"{dag_id} was not parsed within {timeout:.0f} s"
+                time.sleep(3)
             self.api("PATCH", f"/dags/{dag_id}", json={"is_paused": False})
 
     def wait_for_run(self, dag_id: str, timeout: float, states=("success", "failed")) -> dict:
@@ -188,6 +198,8 @@ def celery_deployment(data: Path, extra_env: dict[str, str], sandbox: bool,
         resp.raise_for_status()
         yield Deployment(url, data, resp.json()["access_token"], log)
     finally:
+        with contextlib.suppress(FileNotFoundError, ValueError, KeyError):
+            recorded = {**recorded, **json.loads(pids_file.read_text())["children"]}  # restarted workers too
         leaked = _stop(proc, pids_file, recorded)
         assert not leaked, f"still running after the deployment was stopped: {leaked}"
         assert not pids_file.exists(), "up.pids was left behind"
@@ -248,6 +260,39 @@ def _tables(path: Path) -> dict[str, list[tuple]]:
         con.close()
 
 
+def _kill_default_worker_mid_task(deployment: Deployment, dag_id: str, timeout: float = 300) -> list[str]:
+    """Once a task of `dag_id` has run for a few seconds, SIGKILL the default worker's whole process group
+    (the worker, its pool, the task's supervisor and process: as if its machine were lost). Returns the ids
+    of the tasks that were running."""
+    deadline, running_since = time.monotonic() + timeout, None
+    while time.monotonic() < deadline:
+        runs = deployment.api("GET", f"/dags/{dag_id}/dagRuns")["dag_runs"]
+        running = [ti["task_id"] for run in runs for ti in deployment.task_instances(dag_id, run["dag_run_id"]).values()
+                   if ti["state"] == "running"]
+        if running:
+            running_since = running_since or time.monotonic()
+            if time.monotonic() - running_since >= 5:
+                worker = json.loads((deployment.data / "up.pids").read_text())["children"]["worker-default"]
+                os.killpg(worker, signal.SIGKILL)
+                return running
+        time.sleep(1)
+    raise AssertionError(f"no task of {dag_id} ran within {timeout:.0f} s")
+
+
+def _landed_keys(settings, source: str, stream: str) -> set:
+    """The distinct record keys of a stream's committed batches, each batch checked against its manifest."""
+    from connectors import landing_streams
+    from connectors.landing import LandingZone, record_key
+
+    zone = LandingZone(settings.landing_root)
+    primary_key = landing_streams()[f"{source}/{stream}"]["primary_key"]
+    keys = set()
+    for manifest in zone.manifests(source, stream):
+        assert zone.verify_batch(manifest) is None, manifest.batch_id
+        keys |= {record_key(r, primary_key) for r in zone.read_batch(manifest)}
+    return keys
+
+
 @pytest.mark.celery_pipeline
 def test_celery_deployment_publishes_the_same_marts_as_the_steps_run_directly(tmp_path):
     from devenv.sandbox_env import sandbox_session
@@ -265,10 +310,19 @@ def test_celery_deployment_publishes_the_same_marts_as_the_steps_run_directly(tm
             if source != celery_source:
                 ingest(source, ConnectionConfig.from_env(conn_id_for(source)), on_sandbox)
     started = time.monotonic()
-    with celery_deployment(data, {}, sandbox=True) as deployment:
+    # a try whose worker died is failed (and retried) a minute after its last heartbeat, not five
+    with celery_deployment(data, {"AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "60"},
+                           sandbox=True) as deployment:
         deployment.unpause("transform", "publish", f"ingest_{celery_source}")
-        ingest_run = deployment.wait_for_run(f"ingest_{celery_source}", timeout=600)
+        killed = _kill_default_worker_mid_task(deployment, f"ingest_{celery_source}")
+        killed_at = time.monotonic()
+        ingest_run = deployment.wait_for_run(f"ingest_{celery_source}", timeout=900)
         assert ingest_run["state"] == "success"
+        recovered = time.monotonic() - killed_at
+        tis = deployment.task_instances(f"ingest_{celery_source}", ingest_run["dag_run_id"])
+        for task_id in killed:  # the killed try failed by its lost heartbeat, the retry succeeded
+            assert (tis[task_id]["state"], tis[task_id]["try_number"]) == ("success", 2), tis[task_id]
+        assert "worker-default exited (code -9); starting it again" in deployment.log.read_text()
         transforms, publishes = deployment.settle(("transform", "publish"), timeout=1500)
         # The three streams' events may start a second transform (bursts coalesce into at most one more);
         # the publish of a build that a newer one replaced before its gate ran is refused, by design.
@@ -281,12 +335,31 @@ def test_celery_deployment_publishes_the_same_marts_as_the_steps_run_directly(tm
                 assert ti["queue"] == "duckdb_writer"
         [build_ti] = deployment.task_instances("transform", transforms[-1]["dag_run_id"]).values()
         assert build_ti["queue"] == "duckdb_writer"
+        # dbt's own lines are in the build's task log, as Airflow serves it
+        task_log = deployment.api("GET", f"/dags/transform/dagRuns/{transforms[-1]['dag_run_id']}/taskInstances/"
+                                         f"dbt_build/logs/{build_ti['try_number']}?full_content=true")
+        dbt_lines = [entry.get("event", "") for entry in task_log["content"] if isinstance(entry, dict)
+                     and str(entry.get("event", "")).startswith("dbt: ")]
+        assert any("Completed successfully" in line for line in dbt_lines), dbt_lines[-5:]
     last_build = json.loads((data / "runs" / "transform.json").read_text())["build_id"]
     assert json.loads((data / "runs" / "publish.json").read_text())["build_id"] == last_build
     seconds = time.monotonic() - started
-    # the same steps, run directly over a copy of the same landing zone
+    # nothing lost: the deployment landed every record a clean ingest of the same sandbox lands
+    reference = isolated_settings(tmp_path / "reference")
+    with sandbox_session("default", reference) as on_sandbox:
+        ingest(celery_source, ConnectionConfig.from_env(conn_id_for(celery_source)), on_sandbox)
+    landed = {}
+    for stream in sources()[celery_source].STREAMS:
+        expected = _landed_keys(reference, celery_source, stream.name)
+        assert _landed_keys(settings, celery_source, stream.name) == expected and expected, stream.name
+        landed[stream.name] = len(expected)
+    # nothing duplicated: the same steps, run directly over the same landing zone with the killed source
+    # replaced by the clean ingest, publish the same marts
     direct_data = tmp_path / "direct"
-    shutil.copytree(data / "landing", direct_data / "landing")
+    shutil.copytree(data / "landing", direct_data / "landing",
+                    ignore=lambda folder, names: [n for n in names if n == f"source={celery_source}"])
+    shutil.copytree(tmp_path / "reference" / "landing" / f"source={celery_source}",
+                    direct_data / "landing" / f"source={celery_source}")
     direct = isolated_settings(direct_data)
     workflows = data / "sandbox" / "default_workflows.yml"
     overrides = data / "sandbox" / "default_identity_overrides.csv"
@@ -297,8 +370,13 @@ def test_celery_deployment_publishes_the_same_marts_as_the_steps_run_directly(tm
     publish(direct, build_id=build["build_id"])
     celery_marts, direct_marts = _tables(settings.published_path), _tables(direct.published_path)
     assert set(celery_marts) == set(direct_marts) and len(celery_marts) > 5
+    # each stream's freshness as measured when each build started: the checks ran minutes apart, and the
+    # direct run's openai batches are the clean ingest's; the verdicts and thresholds must agree
+    for marts in (celery_marts, direct_marts):
+        marts["mart_source_freshness"] = sorted((r[0], r[1], r[2], r[6], r[7]) for r in marts["mart_source_freshness"])
     for name in direct_marts:
         assert celery_marts[name] == direct_marts[name], name
     rows = sum(len(t) for t in celery_marts.values())
     print(f"\ncelery deployment: {seconds:.0f} s from start to settled, {len(transforms)} transform run(s); "
-          f"{len(celery_marts)} published tables ({rows} rows) equal to the direct run's")
+          f"default worker killed during {killed}, run succeeded {recovered:.0f} s later; landed {landed} "
+          f"records as a clean ingest; {len(celery_marts)} published tables ({rows} rows) equal to the direct run's")
