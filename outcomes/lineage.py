@@ -15,6 +15,7 @@ zone and warehouse through the same path or URL name the same datasets.
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -46,6 +47,11 @@ def duckdb_table(path: str | Path, schema: str, table: str) -> Dataset:
 
 
 def declared_published_marts(project_dir: str | Path) -> list[tuple[str, str]]:
+    return list(_declared_published_marts(str(Path(project_dir).resolve())))
+
+
+@cache  # once per process: the transform and publish DAGs each ask for it (twice) while a file is parsed
+def _declared_published_marts(project_dir: str) -> tuple[tuple[str, str], ...]:
     """(schema, model) of every model whose YAML says `meta: {published: true}`, read from the project's
     files (a DAG is parsed before any build has written a manifest). Publish itself goes by the build's
     manifest (outcomes/published.py); a test checks that the two agree."""
@@ -60,4 +66,4 @@ def declared_published_marts(project_dir: str | Path) -> list[tuple[str, str]]:
                 if meta.get("published") is True:
                     layer = path.relative_to(project_dir / folder).parts[0]
                     found.append(((layers.get(layer) or {}).get("+schema", "main"), model["name"]))
-    return sorted(found)
+    return tuple(sorted(found))
