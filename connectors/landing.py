@@ -169,10 +169,16 @@ class LandingZone:
                    batch_id: str | None = None) -> BatchWriter:
         return BatchWriter(self, source, stream, extracted_at or datetime.now(UTC), batch_id)
 
+    def _glob(self, pattern: str) -> list[str]:
+        """Paths matching `pattern` as the store holds them now. Object-store filesystems (s3fs, gcsfs) cache
+        directory listings per process; a batch another machine committed since would stay unseen."""
+        self.fs.invalidate_cache()
+        return sorted(self.fs.glob(pattern))
+
     def manifests(self, source: str, stream: str) -> list[Manifest]:
         pattern = f"{self.stream_dir(source, stream)}/date=*/*.manifest.json"
         found = []
-        for path in sorted(self.fs.glob(pattern)):
+        for path in self._glob(pattern):
             with self.fs.open(path, "r") as fh:
                 found.append(Manifest(**json.load(fh)))
         return found
@@ -181,7 +187,7 @@ class LandingZone:
         """Every committed batch of every stream ({source, stream, batch_id, data_file}), from the manifests'
         paths (data_file relative to the root, as in the manifest)."""
         found = []
-        for path in sorted(self.fs.glob(f"{self.root}/source=*/stream=*/date=*/*.manifest.json")):
+        for path in self._glob(f"{self.root}/source=*/stream=*/date=*/*.manifest.json"):
             parts = path.rstrip("/").split("/")
             found.append({"source": parts[-4].removeprefix("source="), "stream": parts[-3].removeprefix("stream="),
                           "batch_id": parts[-1].removesuffix(".manifest.json"),
@@ -217,7 +223,7 @@ class LandingZone:
         Returns ([(manifest path, manifest or None, why it is unreadable)], [unmanifested data files]).
         """
         manifests, named = [], set()
-        for path in sorted(self.fs.glob(f"{self.root}/source=*/stream=*/date=*/*.manifest.json")):
+        for path in self._glob(f"{self.root}/source=*/stream=*/date=*/*.manifest.json"):
             try:
                 with self.fs.open(path, "r") as fh:
                     manifest = Manifest(**json.load(fh))
@@ -240,6 +246,7 @@ class LandingZone:
                          if m is None or (m.source, m.stream, m.batch_id) not in replaced]
         data = self.fs.glob(f"{self.root}/source=*/stream=*/date=*/*.jsonl.gz")
         return manifests, sorted(p for p in data if p not in named)
+
     def rejects_dir(self, source: str, stream: str) -> str:
         return f"{self.root}/_rejects/source={source}/stream={stream}"
 

@@ -97,3 +97,37 @@ def test_a_landing_url_dbt_cannot_read_is_refused_by_name(tmp_path):
     with pytest.raises(ValueError, match="gcs"):
         _ = settings.dbt_target
     assert replace(settings, landing_root=str(tmp_path / "landing")).dbt_target == "duckdb"
+
+
+def _land(zone: LandingZone, records: list[dict], at) -> str:
+    batch = zone.open_batch("harvest", "users", extracted_at=at)
+    batch.write_many(records)
+    batch.commit()
+    return batch.batch_id
+
+
+def test_a_reader_sees_a_batch_another_machine_committed_after_it_last_looked(object_store, tmp_path):
+    """s3fs caches directory listings per process: a long-lived reader must still see a batch that another
+    machine (another s3fs client) committed since its last listing, and one that a crash left without a
+    manifest must stay unseen."""
+    from datetime import UTC, datetime, timedelta
+
+    reader = LandingZone(f"s3://{BUCKET}/landing")
+    at = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+    first = _land(reader, [{"id": 1}], at)
+    assert [m.batch_id for m in reader.manifests("harvest", "users")] == [first]  # the day's listing is cached
+
+    # the other machine: its own client; the batch is made on its disk and uploaded file by file
+    local = LandingZone(str(tmp_path / "landing"))
+    second = _land(local, [{"id": 2}, {"id": 3}], at + timedelta(hours=1))
+    day = f"source=harvest/stream=users/date={at:%Y-%m-%d}"
+    made, shared = tmp_path / "landing" / day, f"{BUCKET}/landing/{day}"
+    object_store.put(str(made / f"{second}.jsonl.gz"), f"{shared}/{second}.jsonl.gz")
+    object_store.put(str(made / f"{second}.manifest.json"), f"{shared}/{second}.manifest.json")
+    object_store.put(str(made / f"{second}.jsonl.gz"), f"{shared}/orphan.jsonl.gz")  # no manifest: a crash
+
+    assert [m.batch_id for m in reader.manifests("harvest", "users")] == [first, second]
+    assert {c["batch_id"] for c in reader.committed_batches()} == {first, second}
+    manifests, unmanifested = reader.scan()
+    assert [m.batch_id for _, m, _ in manifests] == [first, second]
+    assert unmanifested == [f"{shared}/orphan.jsonl.gz"]
