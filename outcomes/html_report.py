@@ -299,8 +299,8 @@ def _health_section(tables: dict[str, pd.DataFrame], publication: dict[str, Any]
             stream=lambda f: f["source"] + "/" + f["stream"],
             newest=lambda f: f["newest_batch_at"].map(lambda t: "" if pd.isna(t) else f"{t:%Y-%m-%d %H:%M}"),
             age=lambda f: f["age_hours"].map(lambda h: "" if pd.isna(h) else f"{h:.1f} h"),
-            limits=lambda f: [f"{w:g} h / {e:g} h" for w, e in zip(f["warn_after_hours"], f["error_after_hours"],
-                                                                     strict=True)],
+            limits=lambda f: [" / ".join("-" if pd.isna(h) else f"{h:g} h" for h in pair)  # a source may set one
+                              for pair in zip(f["warn_after_hours"], f["error_after_hours"], strict=True)],
             status=lambda f: [s if not m else f"{s}: {m}" for s, m in zip(f["status"], f["message"].fillna(""),
                                                                           strict=True)])
         parts.append("<h3>Source freshness</h3>")

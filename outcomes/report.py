@@ -26,9 +26,9 @@ def print_run_summary(settings: Settings, seconds: float) -> None:
             print(f"  dbt source freshness: {passed} of {len(freshness)} streams within their thresholds")
             for row in freshness:
                 if row["status"] != "pass":
-                    why = row.get("message") or (f"newest batch {row['age_hours']} h old (warn after "
-                                                 f"{row['warn_after_hours']:g} h, error after "
-                                                 f"{row['error_after_hours']:g} h)")
+                    limits = ", ".join(f"{kind} after {row[f'{kind}_after_hours']:g} h" for kind in ("warn", "error")
+                                       if row.get(f"{kind}_after_hours") is not None)  # a source may set one
+                    why = row.get("message") or f"newest batch {row['age_hours']} h old ({limits})"
                     print(f"    {row['status']:<13} {row['source']}/{row['stream']}: {why}")
         drift = t.get("schema_drift") or {}
         if drift.get("changes"):

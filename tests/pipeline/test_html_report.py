@@ -73,7 +73,9 @@ def write_publication(path: Path) -> Path:
              24.0, 72.0, null),
             ('harvest', 'users', 'warn', timestamp '2026-11-29 06:00:00', timestamp '2026-11-30 12:00:00', 30.0,
              24.0, 72.0, null),
-            ('jira', 'statuses', 'runtime error', null, null, null, 24.0, 72.0, 'no committed batch'))
+            ('jira', 'statuses', 'runtime error', null, null, null, 24.0, 72.0, 'no committed batch'),
+            ('typeform', 'responses', 'warn', timestamp '2026-11-14 12:00:00', timestamp '2026-11-30 12:00:00',
+             384.0, 336.0, null, null))
             as t(source, stream, status, newest_batch_at, checked_at, age_hours, warn_after_hours,
                  error_after_hours, message)""")
         con.execute("""create table mart_reported_vs_real as select * from (values
@@ -134,6 +136,7 @@ def test_the_report_shows_spend_per_currency_managers_and_data_health_from_the_p
     rows = [re.findall(r"<td>([^<]*)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", freshness)[1:]]
     assert rows == [["harvest/users", "warn", "2026-11-29 06:00", "30.0 h", "24 h / 72 h"],
                     ["jira/statuses", "runtime error: no committed batch", "", "", "24 h / 72 h"],
+                    ["typeform/responses", "warn", "2026-11-14 12:00", "384.0 h", "336 h / -"],
                     ["zendesk/tickets", "pass", "2026-11-30 09:00", "3.0 h", "24 h / 72 h"]]
     assert "github_copilot (USD)" in page and "m365_copilot (EUR)" in page  # never one line for two currencies
     assert "Priya Chavez" in page and "-19.4%" in page and "HR A" in page

@@ -82,3 +82,26 @@ def test_a_stale_source_warns_or_stops_the_gate_by_its_threshold_and_the_mart_sa
     assert not any("zendesk/tickets" in f for f in record["failures"])
     assert any("jira/issues" in f for f in record["failures"])
     assert any(w.startswith("landing.source_freshness: zendesk/tickets") for w in record["warnings"])
+
+
+def test_the_run_summary_names_each_stream_outside_its_thresholds(tmp_path, capsys):
+    from outcomes.pipeline import record_step
+    from outcomes.report import print_run_summary
+
+    settings = _settings(tmp_path)
+    rows = [  # as source_freshness() records them; typeform declares warn_after only (14 days)
+        {"source": "zendesk", "stream": "tickets", "status": "pass", "age_hours": 1.0, "warn_after_hours": 24,
+         "error_after_hours": 72, "message": None},
+        {"source": "typeform", "stream": "responses", "status": "warn", "age_hours": 384.0, "warn_after_hours": 336,
+         "error_after_hours": None, "message": None},
+        {"source": "jira", "stream": "issues", "status": "runtime error", "age_hours": None, "warn_after_hours": 24,
+         "error_after_hours": 72, "message": "no committed batch"},
+    ]
+    record_step(settings, "transform", {"models": 1, "tests_passed": 1, "tests_failed": 0, "seconds": 1.0,
+                                        "source_freshness": rows})
+    print_run_summary(settings, 2.0)
+    out = capsys.readouterr().out
+    assert "dbt source freshness: 1 of 3 streams within their thresholds" in out
+    assert "    warn          typeform/responses: newest batch 384.0 h old (warn after 336 h)\n" in out
+    assert "    runtime error jira/issues: no committed batch\n" in out
+    assert "zendesk/tickets" not in out
