@@ -173,6 +173,6 @@ def test_each_increment_read_only_batches_it_had_not_built(builds):
         by_model.setdefault(model, set()).add(batch_id)
     tickets = {b["batch_id"] for b in increments[-1] if (b["source"], b["stream"]) == ("zendesk", "tickets")}
     assert by_model["stg_zendesk__tickets"] == tickets
-    assert len(merge) == 14
+    assert len(merge) == 16  # the 14 KPI and usage streams, the survey responses and the interview drop
     assert by_model.keys() >= {"stg_zendesk__tickets", "stg_jira__issues", "stg_jira__issue_status_history",
                                "stg_openai__costs", "stg_github__pull_request_events"}

@@ -26,6 +26,8 @@ def small_scenario(**vendor_overrides: Any) -> Scenario:
     data["departments"] = [dict(data["departments"][0], headcount=40)]
     data.pop("tools", None)          # the default's tools and KPI effects name departments dropped here
     data.pop("kpi_effects", None)
+    for plant in ("over_reporting", "interviews"):  # the usage audit's plants name teams dropped here too
+        data.get("sources", {}).get("typeform", {}).pop(plant, None)
     for vendor, settings in vendor_overrides.items():
         data["vendors"].setdefault(vendor, {}).update(settings)
     return parse_scenario(data, name="small")
