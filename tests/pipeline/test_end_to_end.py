@@ -190,3 +190,16 @@ def test_event_study_shows_the_change_after_the_redesign_only(pipeline, company)
     assert len(baseline) >= 10 and len(post) >= 5
     assert abs(baseline["effect_pct"].mean()) <= 2
     assert abs(post["effect_pct"].mean() - planted) <= 4
+
+
+def test_the_before_after_chart_ends_with_a_whole_week(pipeline):
+    # items are dated when they start: a week the data has not finished holds only the fast items
+    _, settings = pipeline
+    weekly = _published(settings, "mart_workflow_outcomes_weekly")
+    ends = _published(settings, "mart_workflow_outcomes").set_index("workflow")["post_end"]
+    for workflow, weeks in weekly.groupby("workflow"):
+        assert (weeks["week_end"] <= ends[workflow]).all(), workflow
+    adopters = weekly[(weekly["workflow"] == "pr_time_to_merge") & (weekly["cohort"] == "adopters")
+                      & (weekly["period"] == "post") & ~weekly["suppressed"]].sort_values("week_start")
+    # the last post week looks like the others (the planted effect is a step, not a slope)
+    assert abs(adopters["kpi_mean"].iloc[-1] / adopters["kpi_mean"].median() - 1) < 0.2

@@ -1,5 +1,7 @@
 -- The workflow KPI per ISO week (Monday, UTC) for the frozen adopters and the control group, over the
 -- baseline, cohort and post windows of mart_workflow_outcomes: the before/after chart. Definition v1.
+-- A week that runs past the post window's last day is left out: items are dated when they start, so an
+-- unfinished week holds only the items that already finished, the fast ones, and would plunge.
 {%- set min_group_size = var('min_group_size') | int %}
 
 with
@@ -22,6 +24,7 @@ items as (
         items.workflow,
         items.person_key,
         items.kpi_value,
+        outcomes.post_end,
         cohorts.cohort,
         cast({{ dbt.date_trunc('week', 'items.item_date') }} as date) as week_start,
         case
@@ -53,6 +56,7 @@ weekly as (
         avg(kpi_value) as kpi_mean
     from items
     group by workflow, week_start, cohort
+    having {{ add_days('6', 'week_start') }} <= max(post_end)
 
 )
 
