@@ -13,6 +13,7 @@ from dataclasses import replace
 
 import duckdb
 import pytest
+import requests
 
 from connectors.config import ConnectionConfig
 from connectors.landing import LandingZone
@@ -38,13 +39,19 @@ def object_store(monkeypatch):
     port = _free_port()
     server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
+    # moto's backends live in this process, not in the server: a bucket an earlier test made is still there
+    requests.post(f"http://127.0.0.1:{port}/moto-api/reset", timeout=10).raise_for_status()
     for key, value in {"AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}", "AWS_ACCESS_KEY_ID": "local",
                        "AWS_SECRET_ACCESS_KEY": "local", "AWS_DEFAULT_REGION": "us-east-1"}.items():
         monkeypatch.setenv(key, value)
+    # fsspec keeps one S3 client per set of arguments: one made for an earlier test's server (another port)
+    # would be handed to this test's landing zone
+    s3fs.S3FileSystem.clear_instance_cache()
     fs = s3fs.S3FileSystem(skip_instance_cache=True)
     fs.mkdir(BUCKET)
     yield fs
     server.stop()
+    s3fs.S3FileSystem.clear_instance_cache()
 
 
 def _machine(data, workflows=None) -> Settings:
