@@ -143,10 +143,11 @@ def _run(argv: list[str], env: dict[str, str], what: str, log_path: Path, timeou
     return done.stdout.decode(errors="replace")
 
 
-def install(venv: Path = BI_DIR / ".venv", log_path: Path | None = None) -> bool:
+def install(venv: Path = BI_DIR / ".venv", log_path: Path | None = None,
+            lock: Path = BI_DIR / "requirements.lock") -> bool:
     """Superset's environment from bi/requirements.lock, when missing or older than the lock; True if it
     installed. uv (from the project's venv) makes a warm install take seconds."""
-    lock, stamp = BI_DIR / "requirements.lock", venv / ".installed"
+    stamp = venv / ".installed"
     if stamp.exists() and stamp.stat().st_mtime >= lock.stat().st_mtime:
         return False
     log_path = log_path or venv / "install.log"
@@ -155,7 +156,10 @@ def install(venv: Path = BI_DIR / ".venv", log_path: Path | None = None) -> bool
         raise BIError("uv is missing from the project's environment: run `make venv` first")
     env = {**os.environ, "VIRTUAL_ENV": str(venv)}
     if not (venv / "bin" / "python").exists():
-        _run([uv, "venv", "--quiet", "--python", sys.executable, str(venv)], env, "creating bi/.venv", log_path, 300)
+        # --allow-existing: the install log is already inside the directory (and an interrupted install may
+        # have left a half-made environment there)
+        _run([uv, "venv", "--quiet", "--allow-existing", "--python", sys.executable, str(venv)], env,
+             "creating bi/.venv", log_path, 300)
     _run([uv, "pip", "install", "--quiet", "--python", str(venv / "bin" / "python"), "-r", str(lock)], env,
          "installing Superset (bi/requirements.lock)", log_path, 1800)
     stamp.touch()

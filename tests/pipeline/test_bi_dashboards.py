@@ -116,3 +116,17 @@ def test_the_publication_uri_follows_the_settings(tmp_path):
     assert remote.sqlalchemy_uri == "postgresql+psycopg2://bi:secret@127.0.0.1:5432/analytics"
     assert remote.schema == "analytics" and remote.ready()
     assert "secret" not in remote.description
+
+
+def test_superset_installs_into_a_fresh_directory_with_its_log_inside(tmp_path):
+    """`make bi-install` on a fresh clone: the install log is opened inside the environment's directory before
+    the environment is made, which must not stop uv from making it (an empty lock: nothing is downloaded)."""
+    from outcomes.bi import install
+
+    lock = tmp_path / "requirements.lock"
+    lock.write_text("# no packages\n")
+    venv = tmp_path / "bi" / ".venv"
+    assert install(venv, lock=lock) is True
+    assert (venv / "bin" / "python").exists() and (venv / ".installed").exists()
+    assert (venv / "install.log").exists()
+    assert install(venv, lock=lock) is False  # current: nothing to do
