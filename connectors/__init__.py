@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from types import ModuleType
 
+# the AI tools the pipeline measures, as the catalog, the survey answers and the interview drop name them
+AI_TOOLS = ("github_copilot", "m365_copilot", "openai", "claude_code")
+
 
 def sources() -> dict[str, ModuleType]:
     """Every source module by name; each has SOURCE, STREAMS and make_client(conn)."""

@@ -22,6 +22,7 @@ from datetime import date
 
 import fsspec
 
+from connectors import AI_TOOLS
 from connectors.config import ConnectionConfig
 from connectors.errors import ConnectorError
 from connectors.http import VendorHttpClient
@@ -32,8 +33,7 @@ SOURCE = "interviews"
 COLUMNS = ("interviewed_on", "email", "tool", "frequency", "tasks", "worked", "did_not_work", "back_to_manual",
            "interviewer")
 REQUIRED = ("interviewed_on", "email", "tool", "frequency")
-# the AI tools the pipeline measures (outcomes.catalog.TOOLS), as the survey's answers name them
-TOOLS = ("github_copilot", "m365_copilot", "openai", "claude_code")
+TOOLS = AI_TOOLS
 # "how often did you use it last week", the survey's answer choices
 FREQUENCIES = ("daily", "few_times_a_week", "weekly", "less_than_weekly", "never")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import great_expectations.expectations as gxe
 
+from connectors.interviews import FREQUENCIES, TOOLS
 from expectations.spec import DATE_RE, SuiteSpec
 
 # Typeform times: UTC to the second with Z ("0001-01-01T00:00:00Z" is its "never submitted")
 TYPEFORM_TIME_RE = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$"
-INTERVIEW_TOOLS = ["github_copilot", "m365_copilot", "openai", "claude_code"]
-INTERVIEW_FREQUENCIES = ["daily", "few_times_a_week", "weekly", "less_than_weekly", "never"]
 
 
 def _landing_typeform_responses(_: dict) -> list:
@@ -35,8 +34,8 @@ def _landing_interviews_answers(_: dict) -> list:
         gxe.ExpectColumnValuesToNotBeNull(column="email", severity="critical"),
         gxe.ExpectColumnValuesToNotBeNull(column="interviewed_on", severity="critical"),
         gxe.ExpectColumnValuesToMatchRegex(column="interviewed_on", regex=DATE_RE, severity="critical"),
-        gxe.ExpectColumnValuesToBeInSet(column="tool", value_set=INTERVIEW_TOOLS, severity="critical"),
-        gxe.ExpectColumnValuesToBeInSet(column="frequency", value_set=INTERVIEW_FREQUENCIES, severity="critical"),
+        gxe.ExpectColumnValuesToBeInSet(column="tool", value_set=list(TOOLS), severity="critical"),
+        gxe.ExpectColumnValuesToBeInSet(column="frequency", value_set=list(FREQUENCIES), severity="critical"),
         gxe.ExpectCompoundColumnsToBeUnique(column_list=["email", "interviewed_on", "tool"], severity="critical"),
     ]
 

@@ -26,6 +26,8 @@ from pydantic import (
     model_validator,
 )
 
+from connectors import AI_TOOLS
+
 # KPI name -> (source it is computed from, work item, whether `task` is required)
 KPIS: dict[str, dict[str, Any]] = {
     "zendesk_resolution_hours": {"source": "zendesk", "item": "solved ticket", "needs_task": False},
@@ -33,7 +35,7 @@ KPIS: dict[str, dict[str, Any]] = {
     "github_pr_merge_hours": {"source": "github", "item": "merged pull request", "needs_task": False},
     "harvest_task_hours": {"source": "harvest", "item": "time entry of one task", "needs_task": True},
 }
-TOOLS = {"github_copilot", "m365_copilot", "openai", "claude_code"}
+TOOLS = set(AI_TOOLS)
 
 Days = StrictInt
 
