@@ -45,6 +45,8 @@ THROWAWAY_MODELS = {
                date '2026-06-01' as item_date, 2.5 as kpi_value, cast(null as varchar) as task
         union all
         select 'throwaway_hours', 'throwaway', 'tw-2', 'tw-item-2', date '2026-06-02', 1.0, null
+        union all
+        select 'throwaway_hours', 'throwaway', 'tw-1', 'tw-item-3', date '2026-06-03', 0.5, null
     """,
     "int_ai_spend_daily__throwaway": """
         select 'throwaway' as source, 'throwaway_tool' as tool, date '2026-06-01' as spend_date, 'USD' as currency,
@@ -113,13 +115,13 @@ def test_a_new_accounts_model_reaches_identity_resolution(warehouse):
 
 def test_new_user_days_and_kpi_items_count_as_activity(warehouse):
     rows = warehouse.execute(
-        "select source, activity_unit, source_user_id, person_key from intermediate.int_source_activity "
+        "select source, activity_unit, source_user_id, units_n, person_key from intermediate.int_source_activity "
         "order by activity_unit, source_user_id"
     ).fetchall()
     assert rows == [
-        ("throwaway", "user_day", "tw-1", None),  # no directory: nobody to resolve to
-        ("throwaway", "work_item", "tw-1", None),
-        ("throwaway", "work_item", "tw-2", None),
+        ("throwaway", "user_day", "tw-1", 1, None),  # no directory: nobody to resolve to
+        ("throwaway", "work_item", "tw-1", 2, None),  # counted per account: two items, one row
+        ("throwaway", "work_item", "tw-2", 1, None),
     ]
 
 

@@ -1,6 +1,7 @@
--- The unit of activity each source reports, one row per account and unit: AI-tool user-days, tickets,
--- Jira issues, pull requests, time entries, usage-audit answers (survey and interviews). Identity coverage is the share of these units whose
--- account resolves to a person. Every `int_ai_user_days__<tool>` and `int_kpi_items__<source>` contract
+-- The units of activity each source reports, counted per account and unit: AI-tool user-days, tickets,
+-- Jira issues, pull requests, time entries, usage-audit answers (survey and interviews). Identity coverage is
+-- the share of these units whose account resolves to a person. Counted per account, not one row per unit:
+-- at 50,000 people a row per unit is tens of millions of rows that only the coverage counts read. Every `int_ai_user_days__<tool>` and `int_kpi_items__<source>` contract
 -- model is included by its name.
 
 with
@@ -76,14 +77,27 @@ unioned as (
         cast(source_user_id as {{ dbt.type_string() }}) as source_user_id
     from work_items
 
+),
+
+per_account as (
+
+    select
+        source,
+        activity_unit,
+        source_user_id,
+        count(*) as units_n
+    from unioned
+    group by source, activity_unit, source_user_id
+
 )
 
 select
-    unioned.source,
-    unioned.activity_unit,
-    unioned.source_user_id,
+    per_account.source,
+    per_account.activity_unit,
+    per_account.source_user_id,
+    cast(per_account.units_n as {{ dbt.type_bigint() }}) as units_n,
     identities.person_key
-from unioned
+from per_account
 left join {{ ref('int_identity_map') }} as identities
-    on unioned.source = identities.source
-    and unioned.source_user_id = identities.source_user_id
+    on per_account.source = identities.source
+    and per_account.source_user_id = identities.source_user_id

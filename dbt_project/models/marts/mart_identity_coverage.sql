@@ -29,8 +29,8 @@ per_source as (
     select
         source,
         min(activity_unit) as activity_unit,
-        count(*) as activity_n,
-        sum(case when person_key is not null then 1 else 0 end) as resolved_activity_n
+        sum(units_n) as activity_n,
+        sum(case when person_key is not null then units_n else 0 end) as resolved_activity_n
     from activity
     group by source
 
