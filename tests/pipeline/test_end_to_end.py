@@ -203,3 +203,15 @@ def test_the_before_after_chart_ends_with_a_whole_week(pipeline):
                       & (weekly["period"] == "post") & ~weekly["suppressed"]].sort_values("week_start")
     # the last post week looks like the others (the planted effect is a step, not a slope)
     assert abs(adopters["kpi_mean"].iloc[-1] / adopters["kpi_mean"].median() - 1) < 0.2
+
+
+def test_the_production_build_runs_data_tests_but_leaves_unit_tests_to_ci(pipeline):
+    import json
+
+    _, settings = pipeline
+    target = settings.data_dir / "dbt" / "target"
+    ran = {r["unique_id"].split(".")[0] for r in json.loads((target / "run_results.json").read_text())["results"]}
+    assert {"model", "test"} <= ran
+    # the project has unit tests (tests/dbt runs them on DuckDB and PostgreSQL); a data build skips them
+    assert json.loads((target / "manifest.json").read_text())["unit_tests"]
+    assert "unit_test" not in ran
