@@ -1,11 +1,34 @@
 -- Merge stream: a ticket is re-exported whenever it changes. The latest batch wins, then the latest
 -- generated_timestamp inside a batch. Deleted tickets stay here (flagged) so marts decide.
 {{ config(**landing_model_config('zendesk', 'tickets')) }}
+{#- every field read, extracted in one parse of each record (json_fields in macros/landing.sql) -#}
+{%- set paths = [
+    '$.id',
+    '$.assignee_id',
+    '$.requester_id',
+    '$.group_id',
+    '$.organization_id',
+    '$.status',
+    '$.type',
+    '$.priority',
+    '$.via.channel',
+    '$.metric_set.reply_time_in_minutes.calendar',
+    '$.metric_set.first_resolution_time_in_minutes.calendar',
+    '$.metric_set.full_resolution_time_in_minutes.calendar',
+    '$.metric_set.reopens',
+    '$.metric_set.replies',
+    '$.generated_timestamp',
+    '$.created_at',
+    '$.updated_at',
+    '$.metric_set.solved_at',
+    '$.metric_set.assigned_at',
+] %}
 with
 
 source as (
 
-    select * from {{ landing_records('zendesk', 'tickets') }}
+    select *, {{ json_fields('record', paths) }} as _json_fields
+    from {{ landing_records('zendesk', 'tickets') }}
 
 ),
 
@@ -13,38 +36,38 @@ renamed as (
 
     select
         ----------  ids
-        cast(json_extract_string(record, '$.id') as bigint) as ticket_id,
-        cast(json_extract_string(record, '$.assignee_id') as bigint) as assignee_id,
-        cast(json_extract_string(record, '$.requester_id') as bigint) as requester_id,
-        cast(json_extract_string(record, '$.group_id') as bigint) as group_id,
-        cast(json_extract_string(record, '$.organization_id') as bigint) as organization_id,
+        cast({{ json_field(paths, '$.id') }} as bigint) as ticket_id,
+        cast({{ json_field(paths, '$.assignee_id') }} as bigint) as assignee_id,
+        cast({{ json_field(paths, '$.requester_id') }} as bigint) as requester_id,
+        cast({{ json_field(paths, '$.group_id') }} as bigint) as group_id,
+        cast({{ json_field(paths, '$.organization_id') }} as bigint) as organization_id,
 
         ----------  strings
-        lower({{ json_str('record', '$.status') }}) as status,
-        {{ json_str('record', '$.type') }} as ticket_type,
-        {{ json_str('record', '$.priority') }} as priority,
-        {{ json_str('record', '$.via.channel') }} as via_channel,
+        lower({{ json_field_str(paths, '$.status') }}) as status,
+        {{ json_field_str(paths, '$.type') }} as ticket_type,
+        {{ json_field_str(paths, '$.priority') }} as priority,
+        {{ json_field_str(paths, '$.via.channel') }} as via_channel,
 
         ----------  numerics (metric_set minutes are null until the event happens)
-        cast(json_extract_string(record, '$.metric_set.reply_time_in_minutes.calendar') as bigint)
+        cast({{ json_field(paths, '$.metric_set.reply_time_in_minutes.calendar') }} as bigint)
             as first_reply_minutes,
-        cast(json_extract_string(record, '$.metric_set.first_resolution_time_in_minutes.calendar') as bigint)
+        cast({{ json_field(paths, '$.metric_set.first_resolution_time_in_minutes.calendar') }} as bigint)
             as first_resolution_minutes,
-        cast(json_extract_string(record, '$.metric_set.full_resolution_time_in_minutes.calendar') as bigint)
+        cast({{ json_field(paths, '$.metric_set.full_resolution_time_in_minutes.calendar') }} as bigint)
             as full_resolution_minutes,
-        cast(json_extract_string(record, '$.metric_set.reopens') as bigint) as reopens,
-        cast(json_extract_string(record, '$.metric_set.replies') as bigint) as replies,
-        cast(json_extract_string(record, '$.generated_timestamp') as bigint) as generated_timestamp,
+        cast({{ json_field(paths, '$.metric_set.reopens') }} as bigint) as reopens,
+        cast({{ json_field(paths, '$.metric_set.replies') }} as bigint) as replies,
+        cast({{ json_field(paths, '$.generated_timestamp') }} as bigint) as generated_timestamp,
 
         ----------  booleans
-        lower({{ json_str('record', '$.status') }}) = 'deleted' as is_deleted,
+        lower({{ json_field_str(paths, '$.status') }}) = 'deleted' as is_deleted,
 
         ----------  timestamps (UTC)
-        {{ to_utc(json_str('record', '$.created_at')) }} as created_at,
-        {{ to_utc(json_str('record', '$.updated_at')) }} as updated_at,
-        {{ to_utc(json_str('record', '$.metric_set.solved_at')) }} as solved_at,
-        {{ to_utc(json_str('record', '$.metric_set.assigned_at')) }} as assigned_at,
-        timezone('UTC', to_timestamp(cast(json_extract_string(record, '$.generated_timestamp') as bigint)))
+        {{ to_utc(json_field_str(paths, '$.created_at')) }} as created_at,
+        {{ to_utc(json_field_str(paths, '$.updated_at')) }} as updated_at,
+        {{ to_utc(json_field_str(paths, '$.metric_set.solved_at')) }} as solved_at,
+        {{ to_utc(json_field_str(paths, '$.metric_set.assigned_at')) }} as assigned_at,
+        timezone('UTC', to_timestamp(cast({{ json_field(paths, '$.generated_timestamp') }} as bigint)))
             as generated_at,
 
         ----------  lineage
