@@ -15,12 +15,14 @@ from dataclasses import dataclass, field
 @dataclass
 class RequestBudget:
     """At most `requests` per `per_seconds`, in bursts of up to `burst` (default: the whole allowance), for
-    the requests whose path contains `path_contains` ("" = every request of the client)."""
+    the requests whose path contains `path_contains` ("" = every request of the client) and not
+    `path_excludes` (a vendor limit that another budget counts, e.g. GitHub's GraphQL points)."""
 
     requests: float
     per_seconds: float
     burst: float | None = None
     path_contains: str = ""
+    path_excludes: str = ""
     clock: Callable[[], float] = time.monotonic
     _tokens: float = field(init=False)
     _updated: float = field(init=False)
@@ -30,6 +32,9 @@ class RequestBudget:
             raise ValueError(f"a request budget needs a positive rate, got {self.requests}/{self.per_seconds}s")
         self.burst = self.burst or self.requests
         self._tokens, self._updated = float(self.burst), self.clock()
+
+    def covers(self, url: str) -> bool:
+        return self.path_contains in url and not (self.path_excludes and self.path_excludes in url)
 
     @property
     def rate(self) -> float:
@@ -53,14 +58,14 @@ class RequestBudget:
 
 
 def budget_from_settings(settings: dict, default: tuple[float, float] | None,
-                         prefix: str = "", path_contains: str = "") -> RequestBudget | None:
+                         prefix: str = "", path_contains: str = "", path_excludes: str = "") -> RequestBudget | None:
     """The connection's `<prefix>requests_per_window` / `<prefix>window_seconds` extra, else the vendor's
     documented default; `requests_per_window: 0` turns the budget off."""
     requests = settings.get(f"{prefix}requests_per_window", default[0] if default else None)
     seconds = settings.get(f"{prefix}window_seconds", default[1] if default else None)
     if not requests or not seconds:
         return None
-    return RequestBudget(float(requests), float(seconds), path_contains=path_contains)
+    return RequestBudget(float(requests), float(seconds), path_contains=path_contains, path_excludes=path_excludes)
 
 
 def budgets(*found: RequestBudget | None) -> tuple[RequestBudget, ...]:

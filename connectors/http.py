@@ -174,9 +174,13 @@ class VendorHttpClient:
         *,
         params: Mapping[str, Any] | None = None,
         data: Any = None,
+        json: Any = None,
         authenticated: bool = True,
         expected: tuple[int, ...] = (200,),
+        refused: Callable[[requests.Response], bool] | None = None,
     ) -> requests.Response:
+        """`refused` tells an expected answer that is really a rate-limit refusal (GitHub's GraphQL API answers
+        200 with an `errors` array when its primary limit is spent); it is waited out and retried like a 429."""
         url = self.url(path_or_url)
         self._endpoint_now = self._endpoint(url)
         retrying = Retrying(
@@ -190,7 +194,7 @@ class VendorHttpClient:
         try:
             for attempt in retrying:
                 with attempt:
-                    return self._send(method, url, params, data, authenticated, expected)
+                    return self._send(method, url, params, data, json, authenticated, expected, refused)
         except RetryError as exc:
             last = exc.last_attempt.exception()
             raise VendorUnavailableError(
@@ -202,9 +206,9 @@ class VendorHttpClient:
 
     # -- internals -------------------------------------------------------------------------------
 
-    def _send(self, method, url, params, data, authenticated, expected) -> requests.Response:
+    def _send(self, method, url, params, data, json, authenticated, expected, refused) -> requests.Response:
         for budget in self.budgets:
-            if budget.path_contains not in url:
+            if not budget.covers(url):
                 continue
             if budget.take(self.sleep):  # seconds waited, 0 when the bucket had room
                 self.stats.budget_waits += 1
@@ -217,6 +221,7 @@ class VendorHttpClient:
                 url,
                 params=params,
                 data=data,
+                json=json,
                 auth=self.auth if authenticated else None,
                 timeout=timeout,
                 # Signed download links authorise themselves: never send the vendor token there.
@@ -226,6 +231,10 @@ class VendorHttpClient:
             raise _Transient(f"{type(exc).__name__}: {redact(exc)}") from None
         status = response.status_code
         if status in expected:
+            if refused is not None and refused(response):
+                wait = self._rate_limit_wait(response)
+                raise _Transient(f"HTTP {status} with a rate-limit error",
+                                 self.retry.default_rate_limit_wait if wait is None else wait)
             return response
         if status in RETRYABLE_STATUS or (status == 403 and _is_github_rate_limit(response)):
             raise _Transient(f"HTTP {status}", self._rate_limit_wait(response))

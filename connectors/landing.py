@@ -142,12 +142,17 @@ def record_schema(value: Any, into: dict[str, set[str]], path: str = "", depth: 
 
 
 def record_key(record: dict, primary_key: list[str]) -> tuple:
-    """A record's declared primary key (Stream.primary_key: dotted JSON paths), as a tuple of values."""
+    """A record's declared primary key (Stream.primary_key: dotted JSON paths), as a tuple of values. A part
+    may name alternatives, `a|b`: the first the record carries (not null), for a stream landed in two shapes."""
     values = []
-    for path in primary_key:
-        value = record
-        for part in path.split("."):
-            value = (value or {}).get(part)
+    for alternatives in primary_key:
+        value = None
+        for path in alternatives.split("|"):
+            value = record
+            for part in path.split("."):
+                value = (value or {}).get(part)
+            if value is not None:
+                break
         values.append(value)
     return tuple(values)
 

@@ -268,7 +268,9 @@ class BatchChecks:
         filled = None
         for column, alternatives in self.checks.aliases.items():
             if record.get(column) is None:
-                value = next((record.get(a) for a in alternatives if record.get(a) is not None), None)
+                # an alternative may be nested (`pullRequest.url`), like the columns themselves
+                value = next((v for v in (resolve(record, tuple(a.split("."))) for a in alternatives)
+                              if v is not None), None)
                 if value is not None:
                     filled = filled if filled is not None else dict(record)
                     filled[column] = value

@@ -120,7 +120,10 @@ KPI_LANDING_SUITES: dict[str, SuiteSpec] = {
     "jira/users": SuiteSpec("landing.jira.users", _landing_jira_users),
     "jira/statuses": SuiteSpec("landing.jira.statuses", _landing_jira_statuses),
     "github/pull_requests": SuiteSpec("landing.github.pull_requests", _landing_github_pull_requests),
-    "github/pull_request_reviews": SuiteSpec("landing.github.pull_request_reviews", _landing_github_reviews),
+    # REST reviews and GraphQL review nodes (connectors/github_prs.py): the same checks on either shape
+    "github/pull_request_reviews": SuiteSpec(
+        "landing.github.pull_request_reviews", _landing_github_reviews,
+        aliases={"id": ("databaseId",), "submitted_at": ("submittedAt",), "pull_request_url": ("pullRequest.url",)}),
     "harvest/time_entries": SuiteSpec("landing.harvest.time_entries", _landing_harvest_time_entries),
     "harvest/users": SuiteSpec("landing.harvest.users", _landing_harvest_users),
 }

@@ -69,14 +69,25 @@
     }) }}
 {%- endmacro %}
 
-{#- The declared primary key of a record as one varchar (a JSON array when the key has several parts). -#}
+{#- The declared primary key of a record as one varchar (a JSON array when the key has several parts). A part
+    may name alternatives, `a|b`: the first the record carries (a stream landed in two shapes, e.g. GitHub
+    reviews by GraphQL `databaseId` or REST `id`). -#}
 {% macro landing_record_key(primary_key, record='record') -%}
     {%- if primary_key | length == 1 -%}
-        json_extract_string({{ record }}, '$.{{ primary_key[0] }}')
+        {{ landing_key_part(primary_key[0], record) }}
     {%- else -%}
         cast(json_array(
-            {%- for part in primary_key %}json_extract_string({{ record }}, '$.{{ part }}'){{ ', ' if not loop.last }}{% endfor -%}
+            {%- for part in primary_key %}{{ landing_key_part(part, record) }}{{ ', ' if not loop.last }}{% endfor -%}
         ) as varchar)
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro landing_key_part(part, record) -%}
+    {%- set paths = part.split('|') -%}
+    {%- if paths | length == 1 -%}
+        json_extract_string({{ record }}, '$.{{ part }}')
+    {%- else -%}
+        coalesce({%- for path in paths %}json_extract_string({{ record }}, '$.{{ path }}'){{ ', ' if not loop.last }}{% endfor -%})
     {%- endif -%}
 {%- endmacro %}
 

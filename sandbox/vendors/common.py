@@ -34,6 +34,8 @@ class SandboxState:
         self.zendesk_window: deque[float] = deque()
         self.github_used = 0
         self.github_reset = int(time.time()) + 3600
+        self.github_graphql_used = 0  # GraphQL points: a budget apart from the REST requests
+        self.github_graphql_reset = int(time.time()) + 3600
 
     # Clock: lets tests replay "earlier runs" by hiding data that would not exist yet.
     def now(self) -> datetime:

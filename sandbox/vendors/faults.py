@@ -12,6 +12,10 @@ VENDORS = ("msgraph", "login", "github", "copilot_reports", "zendesk", "m365_rep
            "jira", "harvest", "typeform")
 # Kinds the vendor handlers apply themselves.
 KINDS = ("status", "empty_page", "malformed", "no_data")
+# GitHub GraphQL's refusals inside an HTTP 200 (sandbox/vendors/github_graphql.py), taken by that endpoint only:
+#   rate_limited    a RATE_LIMITED error with x-ratelimit-remaining: 0 (the hour's points spent)
+#   graphql_errors  an `errors` array (default: FORBIDDEN on the repository; `body` replaces the whole answer)
+GRAPHQL_KINDS = ("rate_limited", "graphql_errors")
 # Kinds applied to any vendor's response by ResponseFaultMiddleware (sandbox.vendors.common):
 #   html         an HTML page instead of the vendor's answer (status: 200 unless given, e.g. 502/503 from a proxy)
 #   repeat_page  the previous response of the same path again (with its next link/cursor): a repeated page
@@ -45,12 +49,15 @@ class Fault:
     def __post_init__(self) -> None:
         if self.vendor not in VENDORS:
             raise FaultError(f"unknown vendor {self.vendor!r}; expected one of {list(VENDORS)}")
-        if self.kind not in KINDS + RESPONSE_KINDS:
-            raise FaultError(f"unknown fault kind {self.kind!r}; expected one of {list(KINDS + RESPONSE_KINDS)}")
+        if self.kind not in KINDS + RESPONSE_KINDS + GRAPHQL_KINDS:
+            raise FaultError(f"unknown fault kind {self.kind!r}; expected one of "
+                             f"{list(KINDS + RESPONSE_KINDS + GRAPHQL_KINDS)}")
         if self.kind == "status" and (self.status is None or not 400 <= int(self.status) <= 599):
             raise FaultError("kind 'status' needs an HTTP error status between 400 and 599")
         if self.kind == "empty_page" and self.vendor != "zendesk":
             raise FaultError("kind 'empty_page' only applies to vendor 'zendesk'")
+        if self.kind in GRAPHQL_KINDS and self.vendor != "github":
+            raise FaultError(f"kind {self.kind!r} only applies to vendor 'github' (its GraphQL endpoint)")
         if self.kind == "no_data" and self.vendor != "github":
             raise FaultError("kind 'no_data' only applies to vendor 'github' (users-1-day)")
         if self.kind == "html" and self.status is not None and not 200 <= int(self.status) <= 599:

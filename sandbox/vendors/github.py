@@ -1,4 +1,5 @@
-"""GitHub REST (source `github`): org repositories, pull requests and reviews, under /github.
+"""GitHub REST (source `github`): org repositories, pull requests and reviews, under /github; and GitHub's
+GraphQL endpoint over the same records (`POST /github/graphql`, sandbox/vendors/github_graphql.py).
 
 Shares the rate-limit budget and the `github` fault vendor with the Copilot simulator (`github_common`).
 Pages are numbered and linked with `Link` headers; like GitHub, the links address the repository by id
@@ -16,6 +17,7 @@ from starlette.routing import Route
 
 from sandbox.records import github as records
 from sandbox.records.github import PullRequestData, pull_as_of, pull_requests, reviews_as_of
+from sandbox.vendors import github_graphql
 from sandbox.vendors.common import SandboxState, base_url, target, truncate
 from sandbox.vendors.faults import Fault
 from sandbox.vendors.github_common import gh_error, rate_headers, status_fault, token_error
@@ -186,4 +188,5 @@ def routes(state: SandboxState) -> list[Route]:
         Route("/github/repositories/{repo_id}/pulls/{number:int}", single_pull, methods=["GET"]),
         Route("/github/repos/{owner}/{repo}/pulls/{number:int}/reviews", reviews, methods=["GET"]),
         Route("/github/repositories/{repo_id}/pulls/{number:int}/reviews", reviews, methods=["GET"]),
+        Route("/github/graphql", github_graphql.handler(state, prs), methods=["POST"]),
     ]

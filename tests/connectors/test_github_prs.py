@@ -138,11 +138,13 @@ def test_second_run_lands_only_what_changed(sandbox, connections, company, no_sl
     assert closed_after_t1 and closed_after_t1 <= second_ids
 
 
-def test_reviews_of_merged_pull_requests_in_the_window(sandbox, connections, company, no_sleep, tmp_path):
+def test_rest_reviews_of_merged_pull_requests_in_the_window(sandbox, connections, company, no_sleep, tmp_path):
     data = pull_requests(company)
     cursor = _cursor_days_before_end(company, 1)
     zone, state = _store(tmp_path, "pull_request_reviews", cursor)
-    client = github_prs.make_client(connections["github"], sleep=no_sleep)
+    conn = connections["github"]
+    rest = ConnectionConfig(conn.conn_id, conn.host, None, conn.password, {**conn.extra, "reviews_api": "rest"})
+    client = github_prs.make_client(rest, sleep=no_sleep)
     records = zone.read_batch(land_stream(github_prs.PULL_REQUEST_REVIEWS, client, zone, state).manifest)
     since = _parse(cursor) - LOOKBACK
     in_window = [p for p in _closed(company) if p["merged_at"] and _parse(p["updated_at"]) >= since]

@@ -148,7 +148,8 @@ def test_documented_limits_are_the_default_budgets(connections):
         return [(b.path_contains, pytest.approx(b.rate)) for b in client.budgets]
 
     assert rates(harvest.make_client(connections["harvest"])) == [("", 100 / 15)]
-    assert rates(github_prs.make_client(connections["github"])) == [("", 5000 / 3600)]
+    # REST requests and GraphQL points are two budgets of 5,000 an hour (a GraphQL request is not a REST one)
+    assert rates(github_prs.make_client(connections["github"])) == [("", 5000 / 3600), ("/graphql", 5000 / 3600)]
     conn = connections["zendesk"]
     real = ConnectionConfig(conn.conn_id, conn.host, conn.login, conn.password, {})
     assert rates(zendesk.make_client(real)) == [("", 200 / 60), ("/incremental/", 10 / 60)]
