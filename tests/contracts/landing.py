@@ -258,13 +258,18 @@ def land_jira(server: PayloadServer, zone: LandingZone, state: StateStore, valid
 
 # --- GitHub pull requests ------------------------------------------------------------------------------
 def land_github(server: PayloadServer, zone: LandingZone, state: StateStore, validate, landed: Landed) -> None:
-    conn = ConnectionConfig("github", server.url, password=TOKEN,
-                            extra={"org": "acme", "start_days_ago": 100000, "reviews_start_days_ago": 100000})
-    client = github_prs.make_client(conn, sleep=lambda s: None)
+    extra = {"org": "acme", "start_days_ago": 100000, "reviews_start_days_ago": 100000}
+    client = github_prs.make_client(ConnectionConfig("github", server.url, password=TOKEN, extra=extra),
+                                    sleep=lambda s: None)
+    rest = github_prs.make_client(ConnectionConfig("github", server.url, password=TOKEN,
+                                                   extra={**extra, "reviews_api": "rest"}), sleep=lambda s: None)
     server.add("/orgs/acme/repos", payload("github", "org-repos-documented.json"))
     server.add("/repos/acme/api/pulls", payload("github", "pulls-documented.json"))
     server.add("/repos/acme/api/pulls/1347/reviews", payload("github", "reviews-documented.json"))
+    server.add("/graphql", payload("github", "reviews-graphql-documented.json"))
     run(landed, github_prs.PULL_REQUESTS, client, zone, state, validate)
+    # reviews landed by REST (as before GraphQL was the default), then the same pull request's by GraphQL
+    run(landed, github_prs.PULL_REQUEST_REVIEWS, rest, zone, state, validate)
     run(landed, github_prs.PULL_REQUEST_REVIEWS, client, zone, state, validate)
     server.reset()
 

@@ -112,17 +112,27 @@ def test_jira_users_without_names_land_keyed_by_account(contract_landing, contra
 
 # --- GitHub pull requests ------------------------------------------------------------------------------
 def test_github_pull_request_and_review_land_and_stage(contract_landing, contract_warehouse):
-    for key in ("github/pull_requests", "github/pull_request_reviews"):
-        results, errors = outcome(contract_landing, key)
-        assert errors == [] and [r.records for r in results] == [1], key
+    results, errors = outcome(contract_landing, "github/pull_requests")
+    assert errors == [] and [r.records for r in results] == [1]
+    # the REST review list (one review), then the GraphQL answer for the same pull request (two review nodes)
+    results, errors = outcome(contract_landing, "github/pull_request_reviews")
+    assert errors == [] and [r.records for r in results] == [1, 2]
     prs = rows(contract_warehouse, """
         select pull_request_id, pull_request_number, repo_full_name, author_login, is_merged, created_at, merged_at
         from staging.stg_github__pull_requests""")
     assert prs == [(1834567890, 1347, "acme/api", "octocat", True, datetime(2024, 5, 1, 9),
                     datetime(2024, 5, 3, 11, 59))]
-    reviews = rows(contract_warehouse,
-                   "select review_id, state, submitted_at from staging.stg_github__pull_request_reviews")
-    assert reviews == [(80, "APPROVED", datetime(2024, 5, 2, 15))]
+    # review 80 landed both ways is one row, the later (GraphQL) batch's: its commit is the full oid
+    reviews = rows(contract_warehouse, """
+        select review_id, repo_full_name, pull_request_number, reviewer_user_id, reviewer_login, state,
+               author_association, commit_id, submitted_at
+        from staging.stg_github__pull_request_reviews order by review_id""")
+    assert reviews == [
+        (80, "acme/api", 1347, 2, "reviewer1", "APPROVED", "MEMBER", "6dcb09b5b57875f334f61aebed695e2e4193db5e",
+         datetime(2024, 5, 2, 15)),
+        (81, "acme/api", 1347, None, "hubot", "COMMENTED", "CONTRIBUTOR", "6dcb09b5b57875f334f61aebed695e2e4193db5e",
+         datetime(2024, 5, 2, 16, 30)),
+    ]
 
 
 def test_harvest_users_and_jira_statuses_land_and_stage(contract_landing, contract_warehouse):

@@ -8,6 +8,9 @@ staging and contract models on it, once for the module. Hand-computed values:
   2024-05-07 11:30Z, reopened 2024-05-09 10:00Z, Done again 18:00Z: the first cycle, 26.5 h.
 - ENG-44: in progress in the first batch, done in the second: the later batch wins (12 h).
 - PR 1347 (documented example): opened 2024-05-01 09:00Z, merged 2024-05-03 11:59Z: 50.983333 h.
+- Reviews: the REST batch (80 without a pull request url, 81 and 79 with one), then GitHub's documented
+  GraphQL answer (tests/contracts/github/reviews-graphql-documented.json) a day later, whose nodes 80 and 81
+  are the same reviews (databaseId = REST id): one row each, from the GraphQL batch; 79 stays as REST gave it.
 - Harvest entry 636709355 (documented example): 1.5 h of "First-draft report"; an edit re-landed later
   (2.25 h) wins; a running timer is left out.
 """
@@ -167,7 +170,15 @@ def github_reviews() -> list[dict]:
     linked = {**copy.deepcopy(GITHUB_REVIEW_EXAMPLE), "id": 81,
               "user": {"login": "dev-two_acme", "id": 2, "type": "User"},
               "pull_request_url": "https://api.github.com/repos/acme/api/pulls/1347"}
-    return [copy.deepcopy(GITHUB_REVIEW_EXAMPLE), linked]
+    other = {**copy.deepcopy(linked), "id": 79, "state": "COMMENTED",
+             "pull_request_url": "https://api.github.com/repos/acme/web/pulls/1348"}
+    return [copy.deepcopy(GITHUB_REVIEW_EXAMPLE), linked, other]
+
+
+def github_review_nodes() -> list[dict]:
+    """The review nodes of GitHub's documented GraphQL answer, as the connector lands them (unchanged)."""
+    answer = json.loads((REPO / "tests/contracts/github/reviews-graphql-documented.json").read_text())
+    return [node for pr in answer["data"]["repository"]["pullRequests"]["nodes"] for node in pr["reviews"]["nodes"]]
 
 
 def harvest_batches() -> tuple[list[dict], list[dict]]:
@@ -197,6 +208,7 @@ def write_kpi_landing(root: Path) -> Path:
     write_batch(root, "github", "pull_requests", gh1, first, "gp000001")
     write_batch(root, "github", "pull_requests", gh2, second, "gp000002")
     write_batch(root, "github", "pull_request_reviews", github_reviews(), second, "gr000001")
+    write_batch(root, "github", "pull_request_reviews", github_review_nodes(), second + timedelta(days=1), "gr000002")
     hv1, hv2 = harvest_batches()
     write_batch(root, "harvest", "time_entries", hv1, first, "ht000001")
     write_batch(root, "harvest", "time_entries", hv2, second, "ht000002")
@@ -240,6 +252,7 @@ def test_reference_examples_pass_the_landing_suites():
     validate = landing_batch_validator()
     for stream, record in ((jira.ISSUES, JIRA_ISSUE_EXAMPLE), (github_prs.PULL_REQUESTS, GITHUB_PR_EXAMPLE),
                            (github_prs.PULL_REQUEST_REVIEWS, GITHUB_REVIEW_EXAMPLE),
+                           (github_prs.PULL_REQUEST_REVIEWS, github_review_nodes()[0]),
                            (harvest.TIME_ENTRIES, HARVEST_ENTRY_EXAMPLE)):
         outcome = validate(stream, [record])
         assert outcome.success, (stream.key, outcome.failed_checks)
@@ -254,6 +267,10 @@ def test_landing_suites_reject_broken_kpi_batches():
     assert not validate(jira.ISSUES, [ids_only]).success
     merged_before_opened = {**GITHUB_PR_EXAMPLE, "merged_at": "2024-04-30T09:00:00Z"}
     assert not validate(github_prs.PULL_REQUESTS, [merged_before_opened]).success
+    node = github_review_nodes()[0]  # GraphQL review nodes get the same checks under their own names
+    assert not validate(github_prs.PULL_REQUEST_REVIEWS, [node, dict(node)]).success  # databaseId twice
+    assert not validate(github_prs.PULL_REQUEST_REVIEWS, [{**node, "submittedAt": "2024-05-02 15:00"}]).success
+    assert not validate(github_prs.PULL_REQUEST_REVIEWS, [{**node, "state": "LGTM"}]).success
     assert not validate(harvest.TIME_ENTRIES, [{**HARVEST_ENTRY_EXAMPLE, "hours": 25.0}]).success
     assert not validate(harvest.TIME_ENTRIES, [HARVEST_ENTRY_EXAMPLE, dict(HARVEST_ENTRY_EXAMPLE)]).success
     assert not validate(jira.USERS, []).success and validate(jira.ISSUES, []).success
@@ -289,7 +306,19 @@ def test_github_and_harvest_staging_dedupe_on_the_vendor_key(warehouse):
                            "where time_entry_id = 636709355") == [(2.25, date(2024, 5, 2))]
     assert rows(warehouse, """select review_id, repo_full_name, pull_request_number
                               from staging.stg_github__pull_request_reviews order by review_id""") == [
-        (80, None, None), (81, "acme/api", 1347)]
+        (79, "acme/web", 1348), (80, "acme/api", 1347), (81, "acme/api", 1347)]
+
+
+def test_rest_and_graphql_reviews_share_columns_and_merge_into_one_row_each(warehouse):
+    oid = "6dcb09b5b57875f334f61aebed695e2e4193db5e"
+    assert rows(warehouse, """
+        select review_id, repo_full_name, pull_request_number, reviewer_user_id, reviewer_login, state,
+               author_association, commit_id, cast(submitted_at as varchar), _batch_id like '%gr000002'
+        from staging.stg_github__pull_request_reviews order by review_id""") == [
+        (79, "acme/web", 1348, 2, "dev-two_acme", "COMMENTED", "MEMBER", "6dcb09b...", "2024-05-02 15:00:00", False),
+        (80, "acme/api", 1347, 2, "reviewer1", "APPROVED", "MEMBER", oid, "2024-05-02 15:00:00", True),
+        (81, "acme/api", 1347, None, "hubot", "COMMENTED", "CONTRIBUTOR", oid, "2024-05-02 16:30:00", True),
+    ]
 
 
 # --- contract models -------------------------------------------------------------------------------------
