@@ -100,7 +100,7 @@ def _jira(server, company, start):
 def _github(server, company, start):
     from sandbox import credentials as cred
 
-    # reviews cost one call per pull request: the first sync reads the last 30 days only
+    # reviews: the first sync reads the last 30 days only (read by REST, that is one call per pull request)
     return (server.github_url, None, cred.GITHUB_TOKEN,
             {"org": company.scenario.company.github_org, "start_days_ago": _days_since(start) + 2,
              "reviews_start_days_ago": min(30, _days_since(start) + 2)})

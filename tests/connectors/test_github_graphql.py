@@ -293,3 +293,23 @@ def test_simulator_resolves_a_missing_repository_to_null_with_not_found(gh):
     query = "query($owner: String!) { repository(owner: $owner, name: \"api\") { pullRequests { totalCount } } }"
     unbounded = _post(server, {"query": query, "variables": {"owner": org}}).json()
     assert "must provide a `first` or `last`" in unbounded["errors"][0]["message"]
+
+
+def _answer(body: bytes, remaining: str) -> requests.Response:
+    response = requests.Response()
+    response.status_code, response._content = 200, body
+    response.headers.update({"content-type": "application/json", "x-ratelimit-remaining": remaining,
+                             "x-ratelimit-reset": "1714705200"})
+    return response
+
+
+def test_githubs_rate_limit_answer_is_told_apart_from_an_answer():
+    from connectors.github_graphql import rate_limited
+
+    refusal = (_contracts() / "graphql-rate-limited.json").read_bytes()  # GitHub's body, captured
+    answer = (_contracts() / "reviews-graphql-documented.json").read_bytes()
+    assert rate_limited(_answer(refusal, "0"))
+    assert rate_limited(_answer(refusal, "12"))  # RATE_LIMITED without remaining 0: a secondary limit
+    assert not rate_limited(_answer(answer, "0"))  # the request that spent the last point still has data
+    not_found = b'{"data":{"repository":null},"errors":[{"type":"NOT_FOUND","message":"Could not resolve"}]}'
+    assert not rate_limited(_answer(not_found, "4000"))

@@ -171,3 +171,35 @@ def test_field_faults_drop_rename_add_and_withhold_after_the_first_requests(serv
     assert [u["id"] for u in _users(server).json()["users"]] == [u["id"] for u in normal[1:]]
     with pytest.raises(FaultError, match="needs a field"):
         server.add_fault("zendesk", "drop_field")
+
+
+def test_github_graphql_rate_limited_fault_is_a_200_with_errors_and_remaining_zero(server: SandboxServer,
+                                                                                   company: Company) -> None:
+    import time
+
+    query = {"query": "query { rateLimit { cost remaining resetAt } }"}
+    server.add_fault("github", "rate_limited", path_contains="/graphql")
+    # a REST request of the same vendor leaves a GraphQL-only fault armed
+    assert requests.get(f"{server.github_url}/orgs/{company.scenario.company.github_org}/repos",
+                        headers=GITHUB_AUTH).status_code == 200
+    refused = requests.post(f"{server.github_url}/graphql", json=query, headers=GITHUB_AUTH)
+    assert refused.status_code == 200 and refused.headers["x-ratelimit-remaining"] == "0"
+    assert 0 < int(refused.headers["x-ratelimit-reset"]) - time.time() <= 61
+    assert refused.headers["x-ratelimit-resource"] == "graphql"
+    assert refused.json() == {"errors": [{"type": "RATE_LIMITED", "message": "API rate limit exceeded for user ID 1."}]}
+    answered = requests.post(f"{server.github_url}/graphql", json=query, headers=GITHUB_AUTH)
+    assert answered.status_code == 200 and answered.json()["data"]["rateLimit"]["cost"] == 1
+    assert int(answered.headers["x-ratelimit-remaining"]) == answered.json()["data"]["rateLimit"]["remaining"]
+
+
+def test_github_graphql_takes_status_and_error_faults_and_checks_the_token(server: SandboxServer) -> None:
+    query = {"query": "query { rateLimit { cost } }"}
+    server.add_fault("github", "status", path_contains="/graphql", status=502)
+    assert requests.post(f"{server.github_url}/graphql", json=query, headers=GITHUB_AUTH).status_code == 502
+    server.add_fault("github", "graphql_errors", path_contains="/graphql",
+                     body={"errors": [{"type": "NOT_FOUND", "message": "Could not resolve to a Repository"}]})
+    answer = requests.post(f"{server.github_url}/graphql", json=query, headers=GITHUB_AUTH)
+    assert answer.status_code == 200 and answer.json()["errors"][0]["type"] == "NOT_FOUND"
+    assert requests.post(f"{server.github_url}/graphql", json=query).status_code == 401
+    with pytest.raises(FaultError, match="only applies to vendor 'github'"):
+        server.add_fault("zendesk", "rate_limited")
