@@ -6,14 +6,22 @@ with
 
 source as (
 
+    -- each JSON document is parsed once per level (json_fields in macros/landing.sql): the issue for its
+    -- id, update time and histories, each history for its fields and items, each item for its fields
     select
-        record,
-        json_extract_string(record, '$.id') as issue_id,
-        {{ to_utc(json_str('record', '$.fields.updated')) }} as issue_updated_at,
+        _json_fields[1] as issue_id,
+        {{ to_utc('nullif(trim(_json_fields[2]), \'\')') }} as issue_updated_at,
+        _json_parts[1] as histories,
         _batch_id,
         _extracted_at,
         _record_key
-    from {{ landing_records('jira', 'issues') }}
+    from (
+        select
+            *,
+            json_extract_string(record, ['$.id', '$.fields.updated']) as _json_fields,
+            json_extract(record, ['$.changelog.histories']) as _json_parts
+        from {{ landing_records('jira', 'issues') }}
+    ) as issues
 
 ),
 
@@ -22,35 +30,50 @@ histories as (
     select
         issue_id,
         issue_updated_at,
-        unnest(cast(json_extract(record, '$.changelog.histories') as json[])) as history,
+        json_extract_string(history, ['$.id', '$.author.accountId', '$.created']) as history_fields,
+        cast(json_extract(history, '$.items') as json[]) as items,
         _batch_id,
         _extracted_at,
         _record_key
-    from source
+    from (
+        select *, unnest(cast(histories as json[])) as history
+        from source
+    ) as unnested
+
+),
+
+items as (
+
+    select
+        histories.*,
+        json_extract_string(items.item, ['$.fieldId', '$.field', '$.from', '$.fromString', '$.to', '$.toString'])
+            as item_fields,
+        items.item_index
+    from histories,
+        unnest(histories.items) with ordinality as items(item, item_index)
 
 ),
 
 status_items as (
 
     select
-        histories.issue_id || '-' || {{ json_str('histories.history', '$.id') }}
-            || '-' || cast(items.item_index as varchar) as status_change_id,
-        histories.issue_id,
-        {{ json_str('histories.history', '$.id') }} as history_id,
-        cast(items.item_index as integer) as item_index,
-        {{ json_str('histories.history', '$.author.accountId') }} as author_account_id,
-        {{ json_str('items.item', '$.from') }} as from_status_id,
-        {{ json_str('items.item', '$.fromString') }} as from_status_name,
-        {{ json_str('items.item', '$.to') }} as to_status_id,
-        {{ json_str('items.item', '$.toString') }} as to_status_name,
-        {{ to_utc(json_str('histories.history', '$.created')) }} as changed_at,
-        histories.issue_updated_at,
-        histories._batch_id,
-        histories._extracted_at,
-        histories._record_key
-    from histories,
-        unnest(cast(json_extract(histories.history, '$.items') as json[])) with ordinality as items(item, item_index)
-    where coalesce(json_extract_string(items.item, '$.fieldId'), json_extract_string(items.item, '$.field')) = 'status'
+        issue_id || '-' || nullif(trim(history_fields[1]), '')
+            || '-' || cast(item_index as varchar) as status_change_id,
+        issue_id,
+        nullif(trim(history_fields[1]), '') as history_id,
+        cast(item_index as integer) as item_index,
+        nullif(trim(history_fields[2]), '') as author_account_id,
+        nullif(trim(item_fields[3]), '') as from_status_id,
+        nullif(trim(item_fields[4]), '') as from_status_name,
+        nullif(trim(item_fields[5]), '') as to_status_id,
+        nullif(trim(item_fields[6]), '') as to_status_name,
+        {{ to_utc('nullif(trim(history_fields[3]), \'\')') }} as changed_at,
+        issue_updated_at,
+        _batch_id,
+        _extracted_at,
+        _record_key
+    from items
+    where coalesce(item_fields[1], item_fields[2]) = 'status'
 
 ),
 
