@@ -17,13 +17,13 @@ asked for. Faults (vendor `github`, path `/graphql`): `status`, `malformed`, and
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from graphql import GraphQLError, build_schema, graphql_sync
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -32,11 +32,14 @@ from sandbox.vendors.common import SandboxState, error_body, truncate
 from sandbox.vendors.faults import GRAPHQL_KINDS, Fault
 from sandbox.vendors.github_common import gh_error, status_fault, token_error
 
+if TYPE_CHECKING:
+    from graphql import GraphQLError, GraphQLSchema
+
 DOCS = "https://docs.github.com/graphql"
 POINTS_PER_HOUR = 5000
 MAX_PAGE = 100
 
-SCHEMA = build_schema('''
+SDL = '''
 scalar DateTime
 scalar URI
 scalar GitObjectID
@@ -105,7 +108,21 @@ type Commit { oid: GitObjectID! }
 interface Actor { login: String! url: URI! }
 type User implements Actor { id: ID! databaseId: Int login: String! url: URI! }
 type Bot implements Actor { id: ID! databaseId: Int login: String! url: URI! }
-''')
+'''
+
+
+@functools.cache
+def schema() -> GraphQLSchema:
+    """Built (and graphql-core imported) on the first GraphQL request: servers that answer none skip both."""
+    from graphql import build_schema
+
+    return build_schema(SDL)
+
+
+def _error(message: str, **extensions: Any) -> GraphQLError:
+    from graphql import GraphQLError
+
+    return GraphQLError(message, extensions=extensions or None)
 
 
 def _cursor(offset: int) -> str:
@@ -120,21 +137,21 @@ def _offset(cursor: str | None) -> int:
         assert kind == "cursor" and version == "v2"
         return int(offset) + 1
     except (ValueError, AssertionError, UnicodeDecodeError):
-        raise GraphQLError(f"`{cursor}` does not appear to be a valid cursor.") from None
+        raise _error(f"`{cursor}` does not appear to be a valid cursor.") from None
 
 
 def _connection(items: list[Any], name: str, first: int | None, after: str | None, last: int | None = None,
                 before: str | None = None) -> dict[str, Any]:
     """A GitHub connection page: `first`/`after` (or `last`/`before`) over items, as GitHub bounds them."""
     if first is None and last is None:
-        raise GraphQLError(f"You must provide a `first` or `last` value to properly paginate the `{name}` "
+        raise _error(f"You must provide a `first` or `last` value to properly paginate the `{name}` "
                            "connection.")
     for arg, value in (("first", first), ("last", last)):
         if value is not None and value > MAX_PAGE:
-            raise GraphQLError(f"Requesting {value} records on the `{name}` connection exceeds the `{arg}` limit of "
+            raise _error(f"Requesting {value} records on the `{name}` connection exceeds the `{arg}` limit of "
                                f"{MAX_PAGE} records.")
         if value is not None and value < 0:
-            raise GraphQLError(f"`{arg}` on the `{name}` connection cannot be less than zero.")
+            raise _error(f"`{arg}` on the `{name}` connection cannot be less than zero.")
     start = _offset(after)
     end = len(items) if before is None else _offset(before) - 1
     if first is not None:
@@ -289,8 +306,7 @@ def handler(state: SandboxState, index: Callable[[], dict[str, Any]]) -> Callabl
         def repository(info: Any, owner: str, name: str) -> dict | None:
             found = graph.repository(owner, name)
             if found is None:
-                raise GraphQLError(f"Could not resolve to a Repository with the name '{owner}/{name}'.",
-                                   extensions={"type": "NOT_FOUND"})
+                raise _error(f"Could not resolve to a Repository with the name '{owner}/{name}'.", type="NOT_FOUND")
             return found
 
         def rate_limit(info: Any, dryRun: bool = False) -> dict:  # noqa: N803 - GitHub's name
@@ -299,7 +315,9 @@ def handler(state: SandboxState, index: Callable[[], dict[str, Any]]) -> Callabl
                     "remaining": max(0, POINTS_PER_HOUR - used),
                     "resetAt": datetime.fromtimestamp(state.github_graphql_reset, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
 
-        result = graphql_sync(SCHEMA, query, root_value={"repository": repository, "rateLimit": rate_limit},
+        from graphql import graphql_sync
+
+        result = graphql_sync(schema(), query, root_value={"repository": repository, "rateLimit": rate_limit},
                               variable_values=variables, operation_name=payload.get("operationName"))
         body: dict[str, Any] = {}
         if result.data is not None or not result.errors:
