@@ -12,13 +12,13 @@ reaches pull requests updated before the cursor minus the lookback. Records land
 is in each record's `url` and `base.repo`.
 
 Reviews are a stream of their own, of merged pull requests in the window, read one of two ways:
-- `graphql` (default): `POST /graphql` (GHES: `/api/graphql`) walks each repository's merged pull requests,
-  most recently updated first, 50 a request (extra.graphql_pulls_per_page) with their first 100 reviews
-  (extra.graphql_reviews_per_page), and stops at the first one updated before the window; a pull request
-  with more reviews gets follow-up requests for the rest. About one request per 50 pull requests, and
-  each costs one of the 5,000 GraphQL points an hour (a budget of its own: extra.graphql_requests_per_window
-  / graphql_window_seconds). Each review node lands as GitHub returned it, with `databaseId` (the REST
-  review `id`) and its `pullRequest { number url repository { nameWithOwner } }`.
+- `graphql` (default): `POST /graphql` (GHES: `/api/graphql`; extra.graphql_url overrides it) walks each
+  repository's merged pull requests, most recently updated first, 50 a request (extra.graphql_pulls_per_page)
+  with their first 100 reviews (extra.graphql_reviews_per_page), and stops at the first one updated before
+  the window; a pull request with more reviews gets follow-up requests for the rest. About one request per
+  50 pull requests, and each costs one of the 5,000 GraphQL points an hour (a budget of its own:
+  extra.graphql_requests_per_window / graphql_window_seconds). Each review node lands as GitHub returned it,
+  with `databaseId` (the REST review `id`) and its `pullRequest { number url repository { nameWithOwner } }`.
 - `rest`: one `GET /repos/{o}/{r}/pulls/{n}/reviews` per merged pull request in the window, each review
   with `id` and `pull_request_url`.
 The stream's key is `databaseId|id` (the first the record carries): a review landed by either API has the
