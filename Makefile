@@ -3,9 +3,10 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 BOOTSTRAP_PYTHON ?= python3
+comma := ,
 
-.PHONY: venv run test lint lock sandbox clean up up-prod down bi bi-install test-prod test-bi test-scenarios bench-webhooks bench-jira bench-dbt bench-ingest bench-generate \
-	generate faults
+.PHONY: venv run test lint lock sandbox clean up up-prod down bi bi-install test-prod test-bi test-scenarios bench-webhooks bench-jira bench-dbt bench-ingest bench-generate bench-scale \
+	bench-webhook-build generate faults
 
 venv: $(VENV)/.installed
 
@@ -90,6 +91,16 @@ bench-ingest: venv
 # the large-scenario generator at 600, 5,000 and 50,000 people x 365 days (long: hours at 50,000)
 bench-generate: venv
 	$(PY) -m bench.generate_scale
+
+# the whole pipeline per company size (generate, transform, gate, publish, raw scan, one more day), one table
+# (docs/performance.md): make bench-scale SIZES=600x365,5000x365,50000x365 (hours at 50,000 people)
+SIZES ?= 600x365,5000x365
+bench-scale: venv
+	$(PY) -m bench.pipeline_scale --sizes $(SIZES)
+
+# after bench-scale: a build that only a webhook batch triggered, on the largest size's warehouse
+bench-webhook-build: venv
+	$(PY) -m bench.webhook_build --work data/scale/$(lastword $(subst $(comma), ,$(SIZES)))
 
 # a large scenario straight into data/landing: make generate PEOPLE=5000 DAYS=365
 generate: venv
