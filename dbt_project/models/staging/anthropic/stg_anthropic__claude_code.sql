@@ -4,11 +4,29 @@
 -- tools also get their own columns, and the rest are counted as "other".
 {%- set tools = ['edit_tool', 'multi_edit_tool', 'notebook_edit_tool', 'write_tool'] %}
 {{ config(**landing_model_config('anthropic', 'claude_code')) }}
+{#- every field read, extracted in one parse of each record (json_fields in macros/landing.sql) -#}
+{%- set paths = [
+    '$.date',
+    '$.actor.type',
+    '$.actor.email_address',
+    '$.actor.api_key_name',
+    '$.terminal_type',
+    '$.is_remote',
+    '$.organization_id',
+    '$.customer_type',
+    '$.subscription_type',
+    '$.core_metrics.num_sessions',
+    '$.core_metrics.lines_of_code.added',
+    '$.core_metrics.lines_of_code.removed',
+    '$.core_metrics.commits_by_claude_code',
+    '$.core_metrics.pull_requests_by_claude_code',
+] %}
 with
 
 source as (
 
-    select * from {{ landing_records('anthropic', 'claude_code') }}
+    select *, {{ json_fields('record', paths) }} as _json_fields
+    from {{ landing_records('anthropic', 'claude_code') }}
 
 ),
 
@@ -16,12 +34,13 @@ parsed as (
 
     select
         record,
-        cast(left({{ json_str('record', '$.date') }}, 10) as date) as activity_date,
-        {{ json_str('record', '$.actor.type') }} as actor_type,
-        {{ json_str('record', '$.actor.email_address') }} as actor_email_address,
-        {{ json_str('record', '$.actor.api_key_name') }} as actor_api_key_name,
-        {{ json_str('record', '$.terminal_type') }} as terminal_type,
-        coalesce(cast(json_extract_string(record, '$.is_remote') as boolean), false) as is_remote,
+        _json_fields,
+        cast(left({{ json_field_str(paths, '$.date') }}, 10) as date) as activity_date,
+        {{ json_field_str(paths, '$.actor.type') }} as actor_type,
+        {{ json_field_str(paths, '$.actor.email_address') }} as actor_email_address,
+        {{ json_field_str(paths, '$.actor.api_key_name') }} as actor_api_key_name,
+        {{ json_field_str(paths, '$.terminal_type') }} as terminal_type,
+        coalesce(cast({{ json_field(paths, '$.is_remote') }} as boolean), false) as is_remote,
         cast(json_extract(record, '$.tool_actions') as map(varchar, json)) as tool_actions,
         coalesce(cast(json_extract(record, '$.model_breakdown') as json[]), []) as model_breakdown,
         _batch_id,
@@ -51,11 +70,11 @@ renamed as (
         actor_type,
         actor_email_address,
         actor_api_key_name,
-        {{ json_str('record', '$.organization_id') }} as organization_id,
+        {{ json_field_str(paths, '$.organization_id') }} as organization_id,
 
         ----------  strings
-        {{ json_str('record', '$.customer_type') }} as customer_type,
-        {{ json_str('record', '$.subscription_type') }} as subscription_type,
+        {{ json_field_str(paths, '$.customer_type') }} as customer_type,
+        {{ json_field_str(paths, '$.subscription_type') }} as subscription_type,
         terminal_type,
         array_to_string(list_sort(list_filter(
             coalesce(map_keys(tool_actions), []),
@@ -67,14 +86,14 @@ renamed as (
         )), ',') as models_used,
 
         ----------  numerics
-        coalesce(cast(json_extract_string(record, '$.core_metrics.num_sessions') as bigint), 0) as num_sessions,
-        coalesce(cast(json_extract_string(record, '$.core_metrics.lines_of_code.added') as bigint), 0)
+        coalesce(cast({{ json_field(paths, '$.core_metrics.num_sessions') }} as bigint), 0) as num_sessions,
+        coalesce(cast({{ json_field(paths, '$.core_metrics.lines_of_code.added') }} as bigint), 0)
             as lines_added,
-        coalesce(cast(json_extract_string(record, '$.core_metrics.lines_of_code.removed') as bigint), 0)
+        coalesce(cast({{ json_field(paths, '$.core_metrics.lines_of_code.removed') }} as bigint), 0)
             as lines_removed,
-        coalesce(cast(json_extract_string(record, '$.core_metrics.commits_by_claude_code') as bigint), 0)
+        coalesce(cast({{ json_field(paths, '$.core_metrics.commits_by_claude_code') }} as bigint), 0)
             as commits_by_claude_code,
-        coalesce(cast(json_extract_string(record, '$.core_metrics.pull_requests_by_claude_code') as bigint), 0)
+        coalesce(cast({{ json_field(paths, '$.core_metrics.pull_requests_by_claude_code') }} as bigint), 0)
             as pull_requests_by_claude_code,
         cast(coalesce(list_sum(list_transform(
             coalesce(map_values(tool_actions), []), lambda t: coalesce(cast(t ->> 'accepted' as bigint), 0)
