@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import itertools
 import logging
 import queue
 import threading
@@ -25,7 +26,7 @@ from typing import Any, Protocol
 
 from connectors.errors import DataQualityError
 from connectors.http import VendorHttpClient
-from connectors.landing import BatchWriter, LandingZone, Manifest
+from connectors.landing import RECORDS_PER_WRITE, BatchWriter, LandingZone, Manifest
 from connectors.state import StateStore
 from connectors.streams import ExtractContext, Stream
 
@@ -97,12 +98,19 @@ class _OpenBatch:
     def size(self) -> int:
         return self.writer.record_count + self.writer.rejected_count
 
-    def add(self, record: dict) -> None:
-        reasons = self.check.check(record) if self.check is not None else []
-        if reasons:
-            self.writer.reject(record, reasons)
-        else:
-            self.writer.write(record)
+    def add(self, records: list[dict]) -> None:
+        """Check each record, reject the failures with their reasons, write the rest in one call."""
+        if self.check is None:
+            self.writer.write_many(records)
+            return
+        accepted = []
+        for record in records:
+            reasons = self.check.check(record)
+            if reasons:
+                self.writer.reject(record, reasons)
+            else:
+                accepted.append(record)
+        self.writer.write_many(accepted)
 
     def close(self, ctx: ExtractContext, cursor_before: Any, cursor_after: Any, max_rejected_share: float) -> Manifest:
         writer = self.writer
@@ -255,11 +263,17 @@ def _land_stream(stream: Stream, client: VendorHttpClient, zone: LandingZone, st
     try:
         for page in prefetch:
             pages += 1
-            for record in page.records:
-                if splittable and batch.size >= max_batch_records:
+            records = iter(page.records)
+            while True:
+                # a page goes to the writer in runs of at most RECORDS_PER_WRITE, cut where a batch fills
+                room = max_batch_records - batch.size if splittable else RECORDS_PER_WRITE
+                run = list(itertools.islice(records, max(1, min(room, RECORDS_PER_WRITE))))
+                if not run:
+                    break
+                if room <= 0:  # the batch is full and another record came: the next batch takes it
                     close_batch()
                     batch = _OpenBatch(stream, zone, next_time(), validate)
-                batch.add(record)
+                batch.add(run)
             if page.cursor is not None:
                 cursor_after = page.cursor
         close_batch()
