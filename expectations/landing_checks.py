@@ -57,7 +57,26 @@ def _getter(column: str) -> Callable[[dict], Any]:
     parts = tuple(column.split("."))
     if len(parts) == 1:
         return lambda record: record.get(column)
-    return lambda record: resolve(record, parts)
+    return _resolver(parts)
+
+
+def _resolver(parts: tuple[str, ...]) -> Callable[[Any], Any]:
+    """`resolve(record, parts)` with the candidate keys joined once, not on every record."""
+    if not parts:
+        return lambda value: value
+    if len(parts) == 1:
+        key = parts[0]
+        return lambda value: value.get(key) if isinstance(value, dict) else None
+    options = tuple((".".join(parts[:i]), _resolver(parts[i:])) for i in range(len(parts), 0, -1))
+
+    def get(value: Any) -> Any:
+        if isinstance(value, dict):
+            for key, rest in options:
+                if key in value:
+                    return rest(value[key])
+        return None
+
+    return get
 
 
 def present(record: Any, parts: tuple[str, ...]) -> bool:
