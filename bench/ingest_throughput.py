@@ -7,7 +7,9 @@ the way: a plain loop (GET, parse the JSON with the connector's parser, follow t
 least any client does) and
 the connector (`land_stream` with the landing suites, streaming to a landing zone in a temp directory).
 Each side runs --repeat times, alternating, and its fastest run counts. Prints: stream | people | days |
-records | landing MB | plain s | ingest s | connector ÷ plain rate | peak RSS (connector process).
+records | landing MB | plain s | ingest s | connector ÷ plain rate | CPU s of each side's process (plain,
+ingest: on a loaded machine the steadier figure; the sandbox's own CPU is in neither) | peak RSS (connector
+process) | the load average when the stream's runs ended.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import argparse
 import dataclasses
 import json
 import multiprocessing
+import os
 import resource
 import shutil
 import tempfile
@@ -61,8 +64,13 @@ def _plain_harvest(conn: dict) -> int:
 PLAIN = {"zendesk/tickets": _plain_zendesk, "harvest/time_entries": _plain_harvest}
 
 
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _child(kind: str, key: str, conn: dict, landing: str, out) -> None:
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu()
     if kind == "plain":
         records = PLAIN[key](conn)
     else:
@@ -74,7 +82,7 @@ def _child(kind: str, key: str, conn: dict, landing: str, out) -> None:
         from expectations.runner import landing_batch_validator
 
         validator = landing_batch_validator()  # imports GX once, outside the timed part
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), _cpu()
         source, name = key.split("/")
         module = sources()[source]
         client = module.make_client(ConnectionConfig(**conn))
@@ -83,7 +91,7 @@ def _child(kind: str, key: str, conn: dict, landing: str, out) -> None:
                              validate=validator)
         records = result.records + result.rejected
     seconds = time.perf_counter() - started
-    out.put({"records": records, "seconds": seconds,
+    out.put({"records": records, "seconds": seconds, "cpu": _cpu() - cpu,
              "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
 
 
@@ -141,14 +149,16 @@ def main() -> None:
             ingest = min(ingest_runs, key=lambda r: r["seconds"])
             ratio = (ingest["records"] / ingest["seconds"]) / (plain["records"] / plain["seconds"])
             rows.append((key, len(company.people), days, ingest["records"], size / 1e6, plain["seconds"],
-                         ingest["seconds"], ratio, ingest["rss_mb"], plain["records"]))
+                         ingest["seconds"], ratio, plain["cpu"], ingest["cpu"], ingest["rss_mb"], plain["records"],
+                         os.getloadavg()[0]))
     print(json.dumps({"scenario": args.scenario}))
-    print("| stream | people | days | records | landing MB | plain s | ingest s | connector ÷ plain | peak RSS MB |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    for key, people, d, records, mb, plain_s, ingest_s, ratio, rss, plain_records in rows:
+    print("| stream | people | days | records | landing MB | plain s | ingest s | connector ÷ plain | "
+          "CPU s plain / ingest | peak RSS MB | load avg |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for key, people, d, records, mb, plain_s, ingest_s, ratio, plain_cpu, ingest_cpu, rss, plain_records, load in rows:
         assert plain_records == records, f"{key}: plain loop saw {plain_records} records, the connector {records}"
         print(f"| {key} | {people:,} | {d} | {records:,} | {mb:.1f} | {plain_s:.1f} | {ingest_s:.1f} | "
-              f"{ratio:.0%} | {rss:,.0f} |")
+              f"{ratio:.0%} | {plain_cpu:.2f} / {ingest_cpu:.2f} | {rss:,.0f} | {load:.1f} |")
 
 
 if __name__ == "__main__":
