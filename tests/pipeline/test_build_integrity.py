@@ -217,6 +217,42 @@ def test_a_tampered_batch_is_quarantined_a_stray_file_ignored_and_publish_blocke
     assert "dddd0001" in " ".join(read_step(settings, "gate")["failures"])
 
 
+def test_a_batch_is_checked_until_a_full_build_has_read_it(tmp_path, monkeypatch):
+    """The previous full build's snapshot names the batches it checked and built: an incremental build checks
+    only the others; after a failed or selective build, or for a full refresh, every batch is checked."""
+    from connectors.landing import LandingZone
+    from outcomes.pipeline import _built_before, freeze_landing
+
+    settings = _settings(tmp_path)
+    checked: list[str] = []
+    original = LandingZone.verify_batch
+    monkeypatch.setattr(LandingZone, "verify_batch", lambda zone, m: checked.append(m.batch_id) or original(zone, m))
+    first = freeze_landing(settings, "b1")
+    every = {json.loads(line)["batch_id"] for line in first["snapshot"].read_text().splitlines()}
+    assert set(checked) == every and len(every) > 5
+
+    tampered = next(Path(settings.landing_root).rglob("*dddd0001.jsonl.gz"))
+    _drop_first_record(tampered)  # after a build read it: not read again, so not checked again
+    from datetime import UTC, datetime
+
+    new = LandingZone(settings.landing_root).open_batch("zendesk", "tickets", datetime.now(UTC))
+    new.write_many([{"id": 99, "status": "open"}])
+    new_id = new.commit(window_start=None, window_end=None, cursor_after=None).batch_id
+
+    checked.clear()
+    full = {"success": True, "selected": None, "build_id": "b1"}
+    second = freeze_landing(settings, "b2", frozenset(_built_before(settings, full)))
+    assert checked == [new_id] and second["batches"] == len(every) + 1 and not second["quarantined"]
+
+    for previous in ({**full, "success": False}, {**full, "selected": "stg_github__pull_request_events+"}, {}):
+        assert _built_before(settings, previous) == set()
+    checked.clear()
+    refreshed = freeze_landing(settings, "b3")  # what a full refresh passes: nothing built before
+    assert set(checked) == every | {new_id}
+    assert [q["manifest"].split("/")[-1] for q in refreshed["quarantined"]] == [
+        tampered.name.replace(".jsonl.gz", ".manifest.json")]
+
+
 def test_past_webhook_days_are_compacted_and_each_build_signs_itself_keeping_dbt_partial_parsing(tmp_path):
     """A receiver lands a batch a second; the transform compacts past days into one batch each. The
     incremental staging that had built the originals then holds the same deliveries, each once.
