@@ -35,8 +35,12 @@ histories as (
         _batch_id,
         _extracted_at,
         _record_key
+    -- only scalar columns beside an unnest: DuckDB evaluates them after it, so `*` carried each issue's
+    -- whole history list into every one of its history rows
     from (
-        select *, unnest(cast(histories as json[])) as history
+        select
+            issue_id, issue_updated_at, _batch_id, _extracted_at, _record_key,
+            unnest(cast(histories as json[])) as history
         from source
     ) as unnested
 
@@ -45,7 +49,7 @@ histories as (
 items as (
 
     select
-        histories.*,
+        histories.* exclude (items),
         json_extract_string(items.item, ['$.fieldId', '$.field', '$.from', '$.fromString', '$.to', '$.toString'])
             as item_fields,
         items.item_index
