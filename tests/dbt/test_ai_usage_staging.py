@@ -387,3 +387,32 @@ def test_api_key_actors_have_no_email(warehouse):
                           "order by 1")
     assert got == [("api_key:ci-github-actions", "ci-github-actions", None),
                    ("user@emaildomain.com", "user@emaildomain.com", "user@emaildomain.com")]
+
+
+def test_a_large_cost_bucket_unnests_within_a_small_memory_limit(tmp_path):
+    """A 50,000-person day is one bucket record of hundreds of KB: each result row must not carry it. With the
+    bucket's fields computed beside the unnest, DuckDB carried the record into every result row (28 days of 500
+    results, about 200 KB a day here: 2.8 GB carried) and ran out of memory; the limit below holds the results
+    themselves many times over."""
+    days = [{"starting_at": f"2026-03-{d:02d}T00:00:00Z", "ending_at": f"2026-03-{d + 1:02d}T00:00:00Z",
+             "results": [dict(cost_line("1", f"workspace usage {n} " + "x" * 300, "output_tokens"),
+                              workspace_id=f"wrkspc_{n}") for n in range(500)]} for d in range(1, 29)]
+    landing = tmp_path / "landing"
+    write_batch(landing, "anthropic", "cost_report", days, datetime(2026, 3, 29, 2, 0, tzinfo=UTC), "big1")
+    db = tmp_path / "outcomes.duckdb"
+    env = {**os.environ, "OUTCOMES_LANDING_ROOT": str(landing), "OUTCOMES_WAREHOUSE_PATH": str(db),
+           "OUTCOMES_DUCKDB_MEMORY_LIMIT": "1GB", "OUTCOMES_DUCKDB_TEMP_DIR": str(tmp_path / "spill"),
+           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    result = subprocess.run(
+        [str(DBT), "run", "--profiles-dir", str(PROJECT), "--project-dir", str(PROJECT), "--target", "duckdb",
+         "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path / "logs"),
+         "--select", "stg_anthropic__cost_report", "--vars", json.dumps(dbt_model_vars(PROJECT))],
+        cwd=PROJECT, env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        assert rows(con, "select count(*), sum(amount_cents), count(distinct workspace_id), min(bucket_start_at) "
+                         "from staging.stg_anthropic__cost_report") == [(14000, 14000, 500, datetime(2026, 3, 1))]
+    finally:
+        con.close()
