@@ -293,14 +293,22 @@ def freeze_landing(settings: Settings, build_id: str, built_before: frozenset[st
 CURRENT_SNAPSHOT = "current_landing.jsonl"
 
 
+def _last_full_build(previous: dict[str, Any]) -> str | None:
+    """The id of the last full build that succeeded, as of the previous build's record."""
+    if previous.get("success") and previous.get("selected") is None and previous.get("build_id"):
+        return previous["build_id"]
+    return previous.get("last_full_build_id")
+
+
 def _built_before(settings: Settings, previous: dict[str, Any]) -> set[str]:
-    """The data files the previous build froze, when it was a full build that succeeded: each matched its
-    manifest then, and every model has built it. After a failed or selective build (whose models may not
-    have read every batch it froze), none: the next build checks everything again."""
-    if not (previous.get("success") and previous.get("selected") is None and previous.get("build_id")):
+    """The data files the last successful full build froze: each matched its manifest then, and every model
+    has built it. A selective (webhook-only) build in between does not count (its models may not have read
+    every batch it froze), nor does a failed one; without such a build, none: everything is checked."""
+    build_id = _last_full_build(previous)
+    if not build_id:
         return set()
     try:
-        lines = (snapshot_dir(settings) / f"landing_{previous['build_id']}.jsonl").read_text().splitlines()
+        lines = (snapshot_dir(settings) / f"landing_{build_id}.jsonl").read_text().splitlines()
     except FileNotFoundError:
         return set()
     return {json.loads(line)["data_file"] for line in lines if line.strip()}
@@ -430,6 +438,7 @@ def _build(settings: Settings, select: str | None, full_refresh: bool, build_id:
                    ignored_files=frozen["ignored_files"], compacted=compacted,
                    # a selective build may follow only a warehouse that a full build left whole
                    full_build_done=success and (select is None or bool(previous.get("full_build_done"))),
+                   last_full_build_id=build_id if success and select is None else _last_full_build(previous),
                    landed_through=frozen["landed_through"],
                    source_freshness=freshness if freshness is not None else previous.get("source_freshness"))
     if success:

@@ -218,8 +218,8 @@ def test_a_tampered_batch_is_quarantined_a_stray_file_ignored_and_publish_blocke
 
 
 def test_a_batch_is_checked_until_a_full_build_has_read_it(tmp_path, monkeypatch):
-    """The previous full build's snapshot names the batches it checked and built: an incremental build checks
-    only the others; after a failed or selective build, or for a full refresh, every batch is checked."""
+    """The last successful full build's snapshot names the batches it checked and built: a later build checks
+    only the others; without such a build, or for a full refresh, every batch is checked."""
     from connectors.landing import LandingZone
     from outcomes.pipeline import _built_before, freeze_landing
 
@@ -246,6 +246,10 @@ def test_a_batch_is_checked_until_a_full_build_has_read_it(tmp_path, monkeypatch
 
     for previous in ({**full, "success": False}, {**full, "selected": "stg_github__pull_request_events+"}, {}):
         assert _built_before(settings, previous) == set()
+    # webhook-only builds after the full one: the full build's batches still need no second check
+    webhook_only = {"success": True, "selected": "stg_github__pull_request_events+", "build_id": "b2",
+                    "last_full_build_id": "b1"}
+    assert _built_before(settings, webhook_only) == _built_before(settings, full) != set()
     checked.clear()
     refreshed = freeze_landing(settings, "b3")  # what a full refresh passes: nothing built before
     assert set(checked) == every | {new_id}
