@@ -29,7 +29,7 @@ from sandbox.webhooks import github_pull_request_merged
 STREAM = ("github", "pull_request_events")
 
 
-def land_events(landing: Path, events: int) -> str:
+def land_events(landing: Path, events: int) -> None:
     """One batch of `events` merged-pull-request deliveries, in the record shape the receiver writes."""
     zone, now = LandingZone(str(landing)), datetime.now(UTC)
     records = []
@@ -43,7 +43,7 @@ def land_events(landing: Path, events: int) -> str:
                         "payload": payload})
     batch = zone.open_batch(*STREAM, now)
     batch.write_many(records)
-    return batch.commit(window_start=now.isoformat(), window_end=now.isoformat(), cursor_after=None).batch_id
+    batch.commit(window_start=now.isoformat(), window_end=now.isoformat(), cursor_after=None)
 
 
 def main() -> int:

@@ -261,8 +261,8 @@ def freeze_landing(settings: Settings, build_id: str, built_before: frozenset[st
     copy, a crash before the manifest, a file that is not even gzip): it is reported and ignored. The
     snapshot is written once per build id and never rewritten.
 
-    A batch is checked until a build has read it: `built_before` names the data files that the previous full
-    build checked and built, which an incremental build does not read again. Checking every batch on every
+    A batch is checked until a build has read it: `built_before` names the data files that the last successful
+    full build checked and built, which an incremental build does not read again. Checking every batch on every
     build read the whole landing zone each time (4.5 GB of gzip at 50,000 people, minutes per build however
     little had landed). A full refresh reads every batch again, so it passes none and checks them all.
     """
@@ -300,18 +300,18 @@ def _last_full_build(previous: dict[str, Any]) -> str | None:
     return previous.get("last_full_build_id")
 
 
-def _built_before(settings: Settings, previous: dict[str, Any]) -> set[str]:
+def _built_before(settings: Settings, previous: dict[str, Any]) -> frozenset[str]:
     """The data files the last successful full build froze: each matched its manifest then, and every model
     has built it. A selective (webhook-only) build in between does not count (its models may not have read
     every batch it froze), nor does a failed one; without such a build, none: everything is checked."""
     build_id = _last_full_build(previous)
     if not build_id:
-        return set()
+        return frozenset()
     try:
         lines = (snapshot_dir(settings) / f"landing_{build_id}.jsonl").read_text().splitlines()
     except FileNotFoundError:
-        return set()
-    return {json.loads(line)["data_file"] for line in lines if line.strip()}
+        return frozenset()
+    return frozenset(json.loads(line)["data_file"] for line in lines if line.strip())
 
 
 def point_current_snapshot(snapshot: Path) -> Path:
@@ -386,8 +386,7 @@ def _build(settings: Settings, select: str | None, full_refresh: bool, build_id:
     target_dir = settings.data_dir / "dbt" / "target"
     variables = dbt_vars(settings)
     compacted = compact_webhook_landing(settings)
-    frozen = freeze_landing(settings, build_id,
-                            frozenset() if full_refresh else frozenset(_built_before(settings, previous)))
+    frozen = freeze_landing(settings, build_id, frozenset() if full_refresh else _built_before(settings, previous))
     # The same --vars for every build keep dbt's partial parsing (a change of --vars re-parses the whole
     # project): the snapshot is passed through a fixed link to this build's own file, the build id through
     # the environment, which the on-run-end hook reads only when it executes.

@@ -347,3 +347,15 @@
 {% macro json_field_str(paths, path, fields='_json_fields') -%}
     nullif(trim({{ json_field(paths, path, fields) }}), '')
 {%- endmacro %}
+
+{#-
+  The results of a bucket record (OpenAI and Anthropic admin APIs: one record a day holding that day's results),
+  as a list to unnest; [null] for a bucket without results, so it keeps one placeholder row (see
+  landing_model_config). Build it in a subquery with every other field the model takes from the bucket, and
+  unnest it outside: DuckDB evaluates expressions beside an unnest after it, so a field read from the record
+  there carried the whole bucket (a 50,000-person day: about 600 results in 400 KB) into each result row, and
+  the model ran out of memory.
+-#}
+{% macro bucket_results(record='record') -%}
+    coalesce(nullif(cast(json_extract({{ record }}, '$.results') as json[]), []), [null])
+{%- endmacro %}

@@ -12,9 +12,7 @@ source as (
 
 results as (
 
-    -- Everything taken from the bucket record is computed before the unnest, in `buckets`: DuckDB evaluates an
-    -- expression beside an unnest after it, so each result row carried the whole bucket record (a 50,000-person
-    -- day: about 600 results in a 400 KB record) and the model ran out of memory.
+    -- every field of the bucket is read in `buckets`, before the unnest (bucket_results in macros/landing.sql)
     select
         cost_date,
         bucket_start_at,
@@ -29,7 +27,7 @@ results as (
             cast(left({{ json_str('record', '$.starting_at') }}, 10) as date) as cost_date,
             {{ to_utc(json_str('record', '$.starting_at')) }} as bucket_start_at,
             {{ to_utc(json_str('record', '$.ending_at')) }} as bucket_end_at,
-            coalesce(nullif(cast(json_extract(record, '$.results') as json[]), []), [null]) as results_list,
+            {{ bucket_results() }} as results_list,
             _batch_id,
             _extracted_at,
             _record_key

@@ -2,24 +2,26 @@
 -- are unnested as they are read (no window over whole issue JSON): only these narrow rows are ranked, so
 -- memory follows the number of transitions, not the size of the issues.
 {{ config(**landing_model_config('jira', 'issues', row_id='status_change_id')) }}
+{#- the fields read at each level, each level's document parsed once (json_fields in macros/landing.sql) -#}
+{%- set issue_paths = ['$.id', '$.fields.updated'] %}
+{%- set history_paths = ['$.id', '$.author.accountId', '$.created'] %}
+{%- set item_paths = ['$.fieldId', '$.field', '$.from', '$.fromString', '$.to', '$.toString'] %}
 with
 
 source as (
 
-    -- each JSON document is parsed once per level (json_fields in macros/landing.sql): the issue for its
-    -- id, update time and histories, each history for its fields and items, each item for its fields
     select
-        _json_fields[1] as issue_id,
-        {{ to_utc('nullif(trim(_json_fields[2]), \'\')') }} as issue_updated_at,
-        _json_parts[1] as histories,
+        {{ json_field(issue_paths, '$.id') }} as issue_id,
+        {{ to_utc(json_field_str(issue_paths, '$.fields.updated')) }} as issue_updated_at,
+        histories,
         _batch_id,
         _extracted_at,
         _record_key
     from (
         select
             *,
-            json_extract_string(record, ['$.id', '$.fields.updated']) as _json_fields,
-            json_extract(record, ['$.changelog.histories']) as _json_parts
+            {{ json_fields('record', issue_paths) }} as _json_fields,
+            json_extract(record, '$.changelog.histories') as histories
         from {{ landing_records('jira', 'issues') }}
     ) as issues
 
@@ -30,7 +32,7 @@ histories as (
     select
         issue_id,
         issue_updated_at,
-        json_extract_string(history, ['$.id', '$.author.accountId', '$.created']) as history_fields,
+        {{ json_fields('history', history_paths) }} as history_fields,
         cast(json_extract(history, '$.items') as json[]) as items,
         _batch_id,
         _extracted_at,
@@ -50,8 +52,7 @@ items as (
 
     select
         histories.* exclude (items),
-        json_extract_string(items.item, ['$.fieldId', '$.field', '$.from', '$.fromString', '$.to', '$.toString'])
-            as item_fields,
+        {{ json_fields('items.item', item_paths) }} as item_fields,
         items.item_index
     from histories,
         unnest(histories.items) with ordinality as items(item, item_index)
@@ -61,23 +62,24 @@ items as (
 status_items as (
 
     select
-        issue_id || '-' || nullif(trim(history_fields[1]), '')
+        issue_id || '-' || {{ json_field_str(history_paths, '$.id', 'history_fields') }}
             || '-' || cast(item_index as varchar) as status_change_id,
         issue_id,
-        nullif(trim(history_fields[1]), '') as history_id,
+        {{ json_field_str(history_paths, '$.id', 'history_fields') }} as history_id,
         cast(item_index as integer) as item_index,
-        nullif(trim(history_fields[2]), '') as author_account_id,
-        nullif(trim(item_fields[3]), '') as from_status_id,
-        nullif(trim(item_fields[4]), '') as from_status_name,
-        nullif(trim(item_fields[5]), '') as to_status_id,
-        nullif(trim(item_fields[6]), '') as to_status_name,
-        {{ to_utc('nullif(trim(history_fields[3]), \'\')') }} as changed_at,
+        {{ json_field_str(history_paths, '$.author.accountId', 'history_fields') }} as author_account_id,
+        {{ json_field_str(item_paths, '$.from', 'item_fields') }} as from_status_id,
+        {{ json_field_str(item_paths, '$.fromString', 'item_fields') }} as from_status_name,
+        {{ json_field_str(item_paths, '$.to', 'item_fields') }} as to_status_id,
+        {{ json_field_str(item_paths, '$.toString', 'item_fields') }} as to_status_name,
+        {{ to_utc(json_field_str(history_paths, '$.created', 'history_fields')) }} as changed_at,
         issue_updated_at,
         _batch_id,
         _extracted_at,
         _record_key
     from items
-    where coalesce(item_fields[1], item_fields[2]) = 'status'
+    where coalesce({{ json_field(item_paths, '$.fieldId', 'item_fields') }},
+                   {{ json_field(item_paths, '$.field', 'item_fields') }}) = 'status'
 
 ),
 

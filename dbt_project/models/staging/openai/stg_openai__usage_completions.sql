@@ -11,9 +11,7 @@ source as (
 
 results as (
 
-    -- Everything taken from the bucket record is computed before the unnest, in `buckets`: DuckDB evaluates an
-    -- expression beside an unnest after it, so each result row carried the whole bucket record (a 50,000-person
-    -- day: about 600 results in a 400 KB record) and the model ran out of memory.
+    -- every field of the bucket is read in `buckets`, before the unnest (bucket_results in macros/landing.sql)
     select
         start_time,
         end_time,
@@ -26,7 +24,7 @@ results as (
         select
             cast(json_extract_string(record, '$.start_time') as bigint) as start_time,
             cast(json_extract_string(record, '$.end_time') as bigint) as end_time,
-            coalesce(nullif(cast(json_extract(record, '$.results') as json[]), []), [null]) as results_list,
+            {{ bucket_results() }} as results_list,
             _batch_id,
             _extracted_at,
             _record_key
