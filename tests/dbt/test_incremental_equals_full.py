@@ -20,7 +20,7 @@ import os
 import shutil
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -176,3 +176,80 @@ def test_each_increment_read_only_batches_it_had_not_built(builds):
     assert len(merge) == 16  # the 14 KPI and usage streams, the survey responses and the interview drop
     assert by_model.keys() >= {"stg_zendesk__tickets", "stg_jira__issues", "stg_jira__issue_status_history",
                                "stg_openai__costs", "stg_github__pull_request_events"}
+
+
+
+ADOPTION_MARTS = ("mart_adoption_weekly", "mart_adoption_segments")
+FIRST_WEEK, COHORT_WEEK = "2025-12-22", fixture.T0.isoformat()  # the fixture's first week; T0 is a Monday
+
+
+def plant_canary(db: Path, week: str) -> None:
+    """A value no build computes, in every row of one week of both adoption marts: it stays only where a
+    build did not recompute the week."""
+    con = duckdb.connect(str(db))
+    for mart in ADOPTION_MARTS:
+        con.execute(f"update marts.{mart} set engaged_n = -1 where week_start = ?", [week])
+    con.close()
+
+
+def canary_weeks(db: Path) -> dict[str, set[str]]:
+    con = duckdb.connect(str(db), read_only=True)
+    found = {mart: {str(w) for (w,) in con.execute(
+        f"select distinct week_start from marts.{mart} where engaged_n = -1").fetchall()} for mart in ADOPTION_MARTS}
+    con.close()
+    return found
+
+
+def test_adoption_marts_recompute_only_the_weeks_whose_inputs_changed(tmp_path):
+    select = ("--select", *[f"+{mart}" for mart in ADOPTION_MARTS])
+    landing = write_landing(tmp_path / "landing")
+    db = tmp_path / "incremental.duckdb"
+
+    def build(*args: str) -> None:
+        run_dbt(tmp_path, db, landing, LandingZone(str(landing)).committed_batches(), *select, *args)
+
+    build()
+    con = duckdb.connect(str(db), read_only=True)
+    weeks = [str(w) for (w,) in con.execute(
+        "select distinct week_start from marts.mart_adoption_weekly order by 1").fetchall()]
+    con.close()
+    assert weeks[0] == FIRST_WEEK and COHORT_WEEK in weeks[1:-1], weeks
+
+    # 1. a Copilot day of the cohort's week re-extracted: that week and the later ones, not the first
+    plant_canary(db, FIRST_WEEK)
+    plant_canary(db, COHORT_WEEK)
+    day = fixture.copilot_day(1, fixture.T0 + timedelta(days=2), interactions=9, acceptances=9, suggestions=9)
+    fixture.write_batch(landing, "github_copilot", "users_daily", [day], LATER, "cw000001")
+    build()
+    assert canary_weeks(db) == {mart: {FIRST_WEEK} for mart in ADOPTION_MARTS}
+
+    # 2. nothing new: the first week is still not recomputed
+    build()
+    assert canary_weeks(db) == {mart: {FIRST_WEEK} for mart in ADOPTION_MARTS}
+
+    # 3. a new day in the first week: every week from it on
+    day = fixture.copilot_day(2, date(2025, 12, 23), interactions=1, acceptances=0, suggestions=1)
+    fixture.write_batch(landing, "github_copilot", "users_daily", [day], LATER + timedelta(hours=1), "cw000002")
+    build()
+    assert canary_weeks(db) == {mart: set() for mart in ADOPTION_MARTS}
+
+    # 4. no new activity, but an agent moves to Finance: every week's department counts move
+    plant_canary(db, COHORT_WEEK)
+    users = fixture.graph_users()
+    users[1]["department"] = "Finance"
+    fixture.write_batch(landing, "msgraph", "users", users, LATER + timedelta(hours=2), "cw000003")
+    build()
+    assert canary_weeks(db) == {mart: set() for mart in ADOPTION_MARTS}
+
+    # and the rows are a full refresh's
+    refreshed = tmp_path / "refreshed.duckdb"
+    shutil.copy(db, refreshed)
+    run_dbt(tmp_path, refreshed, landing, LandingZone(str(landing)).committed_batches(), *select, "--full-refresh")
+    con = duckdb.connect()
+    con.execute(f"attach '{db}' as inc (read_only)")
+    con.execute(f"attach '{refreshed}' as full_refresh (read_only)")
+    for mart in ADOPTION_MARTS:
+        inc, full = comparable(con, "inc", "marts", mart), comparable(con, "full_refresh", "marts", mart)
+        assert con.execute(f"select count(*) from ({inc} except all {full})").fetchone()[0] == 0, mart
+        assert con.execute(f"select count(*) from ({full} except all {inc})").fetchone()[0] == 0, mart
+    con.close()

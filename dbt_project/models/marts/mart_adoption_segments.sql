@@ -3,7 +3,12 @@
 -- end, over the trailing 12 weeks (segments) and the trailing 4 weeks = 28 days (engaged, depth, breadth).
 -- Segment thresholds are per tool (seed adoption_segment_thresholds): one action is a different unit in
 -- each tool, so one number for all would call a moderate Copilot user `power`.
+-- Incremental by week (macros/rebuilt_weeks.sql): only the weeks from the first whose inputs changed, each
+-- from the 11 weeks before it.
 {%- set min_group_size = var('min_group_size') | int %}
+{{ config(**rebuilt_weeks_config()) }}
+{%- set first_week = first_week_to_rebuild(adoption_week_inputs(), adoption_whole_inputs()) %}
+{%- set first_read = add_days('-77', first_week) if first_week is not none else none %}
 
 with
 
@@ -21,6 +26,9 @@ activity as (
 
     select person_key, tool, activity_date, actions, is_active, features_used
     from {{ ref('fct_ai_activity_daily') }}
+    {%- if first_read is not none %}
+    where activity_date >= {{ first_read }}
+    {%- endif %}
 
 ),
 
@@ -91,7 +99,7 @@ bounds as (
         cast({{ dbt.date_trunc('week', 'min(activity_date)') }} as date) as first_week,
         cast({{ dbt.date_trunc('week', 'max(activity_date)') }} as date) as last_week,
         max(activity_date) as last_day
-    from activity
+    from {{ ref('fct_ai_activity_daily') }}
 
 ),
 
@@ -101,12 +109,17 @@ weeks as (
     from bounds
     cross join {{ numbers(3) }}
     where {{ add_days('7 * (' ~ numbers_expr(3) ~ ')', 'bounds.first_week') }} <= bounds.last_week
+    {%- if first_read is not none %}
+        and {{ add_days('7 * (' ~ numbers_expr(3) ~ ')', 'bounds.first_week') }} >= {{ first_read }}
+    {%- endif %}
 
 ),
 
 tools as (
 
-    select distinct tool from person_days
+    select distinct tool from {{ ref('fct_ai_activity_daily') }}
+    union all
+    select 'any' as tool where exists (select 1 from {{ ref('fct_ai_activity_daily') }})
 
 ),
 
@@ -177,6 +190,9 @@ breadth as (
         and any_feature_days.activity_date >= {{ add_days('-21', 'windowed.week_start') }}
         and any_feature_days.activity_date < {{ add_days('7', 'windowed.week_start') }}
     where windowed.active_days_28d > 0
+    {%- if first_week is not none %}
+        and windowed.week_start >= {{ first_week }}
+    {%- endif %}
     group by windowed.person_key, windowed.tool, windowed.week_start
 
 ),
@@ -202,6 +218,10 @@ tool_classified as (
         end as segment_rank
     from windowed
     left join thresholds on windowed.tool = thresholds.tool
+    {%- if first_week is not none %}
+    -- the weeks before were read only for the windows
+    where windowed.week_start >= {{ first_week }}
+    {%- endif %}
 
 ),
 

@@ -2,7 +2,10 @@
 -- licensed = seat created on or before the week's last day; active = >= 1 active day in the week;
 -- engaged = active on >= 2 days in the 28 days ending with the week; box-ticking = licensed, not engaged.
 -- Rows describing fewer than min_group_size people keep their keys but carry no counts.
+-- Incremental by week (macros/rebuilt_weeks.sql): only the weeks from the first whose inputs changed.
 {%- set min_group_size = var('min_group_size') | int %}
+{{ config(**rebuilt_weeks_config()) }}
+{%- set first_week = first_week_to_rebuild(adoption_week_inputs(), adoption_whole_inputs()) %}
 
 with
 
@@ -18,6 +21,10 @@ people as (
 activity as (
 
     select * from {{ ref('fct_ai_activity_daily') }}
+    {%- if first_week is not none %}
+    -- a week reads the 28 days ending with it
+    where activity_date >= {{ add_days('-21', first_week) }}
+    {%- endif %}
 
 ),
 
@@ -33,7 +40,7 @@ tool_ranges as (
         tool,
         cast({{ dbt.date_trunc('week', 'min(activity_date)') }} as date) as first_week,
         cast({{ dbt.date_trunc('week', 'max(activity_date)') }} as date) as last_week
-    from activity
+    from {{ ref('fct_ai_activity_daily') }}
     group by tool
 
 ),
@@ -47,6 +54,9 @@ weeks as (
     from tool_ranges
     cross join {{ numbers(3) }}
     where {{ add_days('7 * (' ~ numbers_expr(3) ~ ')', 'tool_ranges.first_week') }} <= tool_ranges.last_week
+    {%- if first_week is not none %}
+        and {{ add_days('7 * (' ~ numbers_expr(3) ~ ')', 'tool_ranges.first_week') }} >= {{ first_week }}
+    {%- endif %}
 
 ),
 
