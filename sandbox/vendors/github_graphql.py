@@ -172,13 +172,16 @@ def _html_url(api_url: str) -> str:
 
 
 class _Graph:
-    """The company's records as GraphQL objects (dicts; connections are callables of their arguments)."""
+    """The company's records as GraphQL objects (dicts; connections are callables of their arguments), as
+    the API shows them at now_ts. After the company's cutoff every moment shows the same records, so one graph
+    serves every request from then on (graph_at)."""
 
     def __init__(self, data: PullRequestData, by_repo: dict[int, list[dict]], now_ts: float) -> None:
         self.data, self.by_repo, self.now_ts = data, by_repo, now_ts
         self.repos = {r["full_name"].lower(): r for r in data.repos}
         self._repo_nodes: dict[int, dict] = {}
         self._pulls: dict[int, list[dict]] = {}  # repo id -> pull request nodes visible now, oldest first
+        self._ordered: dict[tuple, list[dict]] = {}  # (repo id, states, order) -> nodes in that order
 
     def repository(self, owner: str, name: str) -> dict | None:
         repo = self.repos.get(f"{owner}/{name}".lower())
@@ -209,9 +212,14 @@ class _Graph:
             "state": "MERGED" if merged else view["state"].upper(), "author": self._actor(view["user"]),
             "repository": repo,
         }
-        node["reviews"] = lambda info, first=None, after=None, last=None, before=None: _connection(
-            [self._review_node(r, node) for r in reviews_as_of(self.data, view["id"], self.now_ts)], "reviews",
-            first, after, last, before)
+        reviews: list[dict] = []
+
+        def reviews_page(info: Any, first=None, after=None, last=None, before=None) -> dict:
+            if not reviews:
+                reviews.extend(self._review_node(r, node) for r in reviews_as_of(self.data, view["id"], self.now_ts))
+            return _connection(reviews, "reviews", first, after, last, before)
+
+        node["reviews"] = reviews_page
         return node
 
     def _pull(self, repo_id: int, number: int) -> dict | None:
@@ -219,13 +227,16 @@ class _Graph:
 
     def _pull_requests(self, repo_id: int, first=None, after=None, last=None, before=None, states=None,
                        orderBy=None, **_: Any) -> dict:  # noqa: N803 - GitHub's argument name
-        nodes = self._nodes_of(repo_id)
-        if states:
-            nodes = [n for n in nodes if n["state"] in states]
         order = orderBy or {"field": "CREATED_AT", "direction": "ASC"}
-        key = {"UPDATED_AT": "updatedAt", "CREATED_AT": "createdAt"}.get(order["field"], "createdAt")
-        nodes = sorted(nodes, key=lambda n: (n[key], n["number"]), reverse=order["direction"] == "DESC")
-        return _connection(nodes, "pullRequests", first, after, last, before)
+        listing = (repo_id, tuple(sorted(states or ())), order["field"], order["direction"])
+        if listing not in self._ordered:
+            nodes = self._nodes_of(repo_id)
+            if states:
+                nodes = [n for n in nodes if n["state"] in states]
+            key = {"UPDATED_AT": "updatedAt", "CREATED_AT": "createdAt"}.get(order["field"], "createdAt")
+            self._ordered[listing] = sorted(nodes, key=lambda n: (n[key], n["number"]),
+                                            reverse=order["direction"] == "DESC")
+        return _connection(self._ordered[listing], "pullRequests", first, after, last, before)
 
     def _review_node(self, review: dict, pull: dict) -> dict:
         return {
@@ -252,8 +263,29 @@ def _graphql_error(error: GraphQLError) -> dict[str, Any]:
     return out
 
 
+@functools.lru_cache(maxsize=32)
+def _validated(query: str) -> tuple[Any, list[GraphQLError]]:
+    """A query parsed and checked against the schema once: the connector sends the same few texts each time."""
+    from graphql import GraphQLError, parse, validate
+
+    try:
+        document = parse(query)
+    except GraphQLError as error:
+        return None, [error]
+    return document, validate(schema(), document)
+
+
 def handler(state: SandboxState, index: Callable[[], dict[str, Any]]) -> Callable:
     """The `POST /github/graphql` endpoint over the REST simulator's index of repositories and pull requests."""
+    graphs: dict[float, _Graph] = {}  # the graph of the last moment asked for (one moment after the cutoff)
+
+    def graph_at(now_ts: float) -> _Graph:
+        ix = index()
+        moment = min(now_ts, ix["data"].cutoff)
+        if moment not in graphs:
+            graphs.clear()
+            graphs[moment] = _Graph(ix["data"], ix["by_repo"], moment)
+        return graphs[moment]
 
     def rate_headers(cost: int) -> dict[str, str]:
         now = int(time.time())
@@ -300,8 +332,7 @@ def handler(state: SandboxState, index: Callable[[], dict[str, Any]]) -> Callabl
         variables = payload.get("variables") or {}
         if not isinstance(variables, dict):
             return JSONResponse({"errors": [{"message": "Variables are invalid JSON."}]}, headers=headers)
-        ix = index()
-        graph = _Graph(ix["data"], ix["by_repo"], state.now_ts())
+        graph = graph_at(state.now_ts())
 
         def repository(info: Any, owner: str, name: str) -> dict | None:
             found = graph.repository(owner, name)
@@ -315,10 +346,14 @@ def handler(state: SandboxState, index: Callable[[], dict[str, Any]]) -> Callabl
                     "remaining": max(0, POINTS_PER_HOUR - used),
                     "resetAt": datetime.fromtimestamp(state.github_graphql_reset, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
 
-        from graphql import graphql_sync
+        from graphql import ExecutionResult, execute
 
-        result = graphql_sync(schema(), query, root_value={"repository": repository, "rateLimit": rate_limit},
-                              variable_values=variables, operation_name=payload.get("operationName"))
+        document, invalid = _validated(query)
+        if invalid:
+            result = ExecutionResult(data=None, errors=invalid)
+        else:
+            result = execute(schema(), document, root_value={"repository": repository, "rateLimit": rate_limit},
+                             variable_values=variables, operation_name=payload.get("operationName"))
         body: dict[str, Any] = {}
         if result.data is not None or not result.errors:
             body["data"] = result.data  # a query that does not validate gets errors only, as on GitHub
