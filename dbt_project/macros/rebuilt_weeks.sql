@@ -53,16 +53,18 @@
     group by cast({{ dbt.date_trunc('week', 'activity_date') }} as date)
 {%- endmacro %}
 
-{#- ... and those every week reads, as one text value -#}
-{% macro adoption_whole_inputs() -%}
+{#- ... and those every week reads, as one text value (the segment thresholds only where the mart reads them) -#}
+{% macro adoption_whole_inputs(with_thresholds=true) -%}
     select
         coalesce((select {{ rows_fingerprint(['person_key', 'department', 'team']) }} from {{ ref('dim_people') }}), '')
         || '/' || coalesce((select {{ rows_fingerprint(['person_key', 'tool', 'licensed_at']) }}
                             from {{ ref('int_person_tool_licenses') }}), '')
+        {%- if with_thresholds %}
         || '/' || coalesce((select {{ rows_fingerprint(['tool', 'power_min_active_weeks', 'power_min_weekly_actions',
                                                         'habitual_min_active_weeks', 'novice_min_weekly_actions',
                                                         'thresholds_version']) }}
                             from {{ ref('adoption_segment_thresholds') }}), '')
+        {%- endif %}
         || '/' || coalesce((select {{ rows_fingerprint(['tool', 'first_day']) }} from (
                                 select tool, min(activity_date) as first_day
                                 from {{ ref('fct_ai_activity_daily') }} group by tool) as tool_first_days), '')
@@ -122,7 +124,8 @@
     hand the week to its materialization. -#}
 {% macro get_incremental_rebuilt_weeks_sql(arg_dict) -%}
     {%- set columns = arg_dict['dest_columns'] | map(attribute='quoted') | join(', ') -%}
-    {%- set first = first_week_to_rebuild(adoption_week_inputs(), adoption_whole_inputs()) -%}
+    {%- set first = first_week_to_rebuild(
+        adoption_week_inputs(), adoption_whole_inputs(config.get('week_inputs_with_thresholds'))) -%}
     delete from {{ arg_dict['target_relation'] }}
     {%- if first is not none %} where week_start >= {{ first }}{% endif %};
     insert into {{ arg_dict['target_relation'] }} ({{ columns }})
@@ -130,14 +133,15 @@
 {%- endmacro %}
 
 {#- Model config of such a mart -#}
-{% macro rebuilt_weeks_config() -%}
+{% macro rebuilt_weeks_config(with_thresholds) -%}
     {{ return({
         'materialized': 'incremental',
         'incremental_strategy': 'rebuilt_weeks',
         'on_schema_change': 'fail',
+        'week_inputs_with_thresholds': with_thresholds,
         'post_hook': [
             '{{ forget_week_inputs() }}',
-            '{{ remember_week_inputs(adoption_week_inputs(), adoption_whole_inputs()) }}',
+            '{{ remember_week_inputs(adoption_week_inputs(), adoption_whole_inputs(' ~ with_thresholds ~ ')) }}',
         ],
     }) }}
 {%- endmacro %}
