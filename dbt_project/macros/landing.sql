@@ -359,3 +359,52 @@
 {% macro bucket_results(record='record') -%}
     coalesce(nullif(cast(json_extract({{ record }}, '$.results') as json[]), []), [null])
 {%- endmacro %}
+
+{#- A staging model that unnests a list of each row of a merge model (the parent) is incremental on the
+    parent's batches: a build reads only the parent rows whose winning batch it has not read yet, and replaces
+    every row of their keys (a re-extraction may carry fewer list entries, or none). The batches read are
+    recorded in `landing_batches_built` under the model's own name, in the transaction of its rows.
+    {{ config(**unnested_from_merge_config('github_copilot', 'users_daily', 'stg_...', ['user_id', ...])) }} -#}
+{% macro unnested_from_merge_config(source_name, stream, parent, parent_key) -%}
+    {%- set args = "'" ~ source_name ~ "', '" ~ stream ~ "'" -%}
+    {%- set parent_args = args ~ ", '" ~ parent ~ "'" -%}
+    {{ return({
+        'materialized': 'incremental',
+        'incremental_strategy': 'replace_parent_keys',
+        'unnested_parent': parent,
+        'unnested_parent_key': parent_key,
+        'on_schema_change': 'fail',
+        'post_hook': [
+            '{{ landing_forget_built(' ~ args ~ ') }}',
+            '{{ mark_parent_batches_read(' ~ parent_args ~ ') }}',
+        ],
+    }) }}
+{%- endmacro %}
+
+{#- The parent's rows this build reads (all of them for a full build or a bare `dbt build`). -#}
+{% macro parent_rows_to_read(parent) -%}
+    select * from {{ ref(parent) }}
+    {%- if is_incremental() and var('landing_snapshot', none) %}
+    where _batch_id not in (
+        select batch_id from {{ landing_batches_built_relation() }} where model = '{{ this.identifier }}'
+    )
+    {%- endif %}
+{%- endmacro %}
+
+{% macro mark_parent_batches_read(source_name, stream, parent) -%}
+    {%- if var('landing_snapshot', none) -%}
+    insert into {{ landing_batches_built_relation() }} (model, source, stream, batch_id, built_at)
+    select distinct '{{ this.identifier }}', '{{ source_name }}', '{{ stream }}', _batch_id, now()
+    from ({{ parent_rows_to_read(parent) }}) as read_now
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Incremental strategy of such a model: the rows of every parent key read now are replaced. -#}
+{% macro get_incremental_replace_parent_keys_sql(arg_dict) -%}
+    {%- set key = config.get('unnested_parent_key') | join(', ') -%}
+    {%- set columns = arg_dict['dest_columns'] | map(attribute='quoted') | join(', ') -%}
+    delete from {{ arg_dict['target_relation'] }}
+    where ({{ key }}) in (select {{ key }} from ({{ parent_rows_to_read(config.get('unnested_parent')) }}) as read_now);
+    insert into {{ arg_dict['target_relation'] }} ({{ columns }})
+    select {{ columns }} from {{ arg_dict['temp_relation'] }}
+{%- endmacro %}

@@ -54,7 +54,8 @@ def plant_later_batches(root: Path) -> None:
     fixture.write_batch(root, "zendesk", "tickets", [fixture.ticket(80001, 1, fixture.at(post_day), None,
                                                                     status="open")], LATE_COMMIT, "pl000002")
     day = copy.deepcopy(fixture.copilot_days_batch1()[1])
-    day.update(user_initiated_interaction_count=11, code_acceptance_activity_count=7)
+    # new counts, and no per-IDE breakdown any more: the day's earlier IDE rows must go
+    day.update(user_initiated_interaction_count=11, code_acceptance_activity_count=7, totals_by_ide=[])
     fixture.write_batch(root, "github_copilot", "users_daily", [day], LATER, "pl000003")
     _, jira2 = kpi.jira_batches()
     issue = copy.deepcopy(jira2[0])
@@ -157,6 +158,9 @@ def test_planted_changes_reached_the_warehouse(builds):
     # the re-extracted bucket has no results now: its earlier rows are gone
     assert one(f"""select count(*) from inc.staging.stg_openai__costs
                    where bucket_start_at = to_timestamp({ai_usage.OPENAI_COSTS[-1]['start_time']})""") == [(0,)]
+    # the re-extracted Copilot day has no IDE breakdown any more; the agent's other day keeps its own
+    ides = "select activity_date, count(*) from inc.staging.stg_github_copilot__users_daily_ides where user_id = 5001 "
+    assert dict(one(ides + "group by all")) == {fixture.T0 + timedelta(days=2): 1}
     # a redelivered webhook counts once
     assert one("select count(*) from inc.staging.stg_zendesk__ticket_events where event_id = 'ev-new'") == [(1,)]
     # the latest directory snapshot is the whole directory
@@ -176,6 +180,10 @@ def test_each_increment_read_only_batches_it_had_not_built(builds):
     assert len(merge) == 16  # the 14 KPI and usage streams, the survey responses and the interview drop
     assert by_model.keys() >= {"stg_zendesk__tickets", "stg_jira__issues", "stg_jira__issue_status_history",
                                "stg_openai__costs", "stg_github__pull_request_events"}
+    # the per-IDE and per-model breakdowns read the Copilot day batches that won, each once
+    copilot_days = {b["batch_id"] for b in increments[-1] if b["stream"] == "users_daily"}
+    for breakdown in ("stg_github_copilot__users_daily_ides", "stg_github_copilot__users_daily_models"):
+        assert by_model[breakdown] <= copilot_days and "pl000003" in " ".join(by_model[breakdown]), breakdown
 
 
 

@@ -1,12 +1,15 @@
 -- Per-IDE breakdown of the users-1-day records (`totals_by_ide`): one row per user, day and IDE, from the
 -- same winning extraction as stg_github_copilot__users_daily. IDE and plugin versions are as last sampled.
+{{ config(**unnested_from_merge_config('github_copilot', 'users_daily', 'stg_github_copilot__users_daily',
+                                       ['user_id', 'activity_date'])) }}
 with
 
 latest as (
 
-    -- the winning extraction of each (day, user_id), already chosen by the users_daily staging model
+    -- the winning extraction of each (day, user_id), already chosen by the users_daily staging model; an
+    -- incremental build reads only the ones from batches it has not read (macros/landing.sql)
     select user_id, activity_date, totals_by_ide, _batch_id
-    from {{ ref('stg_github_copilot__users_daily') }}
+    from ({{ parent_rows_to_read('stg_github_copilot__users_daily') }}) as users_daily
 
 ),
 
