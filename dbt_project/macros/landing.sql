@@ -71,23 +71,24 @@
 
 {#- The declared primary key of a record as one varchar (a JSON array when the key has several parts). A part
     may name alternatives, `a|b`: the first the record carries (a stream landed in two shapes, e.g. GitHub
-    reviews by GraphQL `databaseId` or REST `id`). -#}
+    reviews by GraphQL `databaseId` or REST `id`). Every path is read in one parse of the record (a key of six
+    paths, Claude Code's, parsed each record six times); the values are json_extract_string's. -#}
 {% macro landing_record_key(primary_key, record='record') -%}
-    {%- if primary_key | length == 1 -%}
-        {{ landing_key_part(primary_key[0], record) }}
-    {%- else -%}
-        cast(json_array(
-            {%- for part in primary_key %}{{ landing_key_part(part, record) }}{{ ', ' if not loop.last }}{% endfor -%}
-        ) as varchar)
-    {%- endif -%}
-{%- endmacro %}
-
-{% macro landing_key_part(part, record) -%}
-    {%- set paths = part.split('|') -%}
+    {%- set paths = [] -%}
+    {%- for part in primary_key -%}{%- for path in part.split('|') -%}{%- do paths.append(path) -%}{%- endfor -%}{%- endfor -%}
     {%- if paths | length == 1 -%}
-        json_extract_string({{ record }}, '$.{{ part }}')
+        json_extract_string({{ record }}, '$.{{ paths[0] }}')
     {%- else -%}
-        coalesce({%- for path in paths %}json_extract_string({{ record }}, '$.{{ path }}'){{ ', ' if not loop.last }}{% endfor -%})
+        {%- set parts = [] -%}
+        {%- for part in primary_key -%}
+            {%- set alternatives = [] -%}
+            {%- for path in part.split('|') -%}{%- do alternatives.append('k[' ~ (paths.index(path) + 1) ~ ']') -%}{%- endfor -%}
+            {%- do parts.append(alternatives[0] if alternatives | length == 1 else 'coalesce(' ~ alternatives | join(', ') ~ ')') -%}
+        {%- endfor -%}
+        list_transform(
+            [json_extract_string({{ record }}, [{%- for path in paths %}'$.{{ path }}'{{ ', ' if not loop.last }}{% endfor %}])],
+            lambda k: {% if parts | length == 1 %}{{ parts[0] }}{% else %}cast(json_array({{ parts | join(', ') }}) as varchar){% endif %}
+        )[1]
     {%- endif -%}
 {%- endmacro %}
 
