@@ -18,6 +18,9 @@
     '$.used_copilot_code_review_active', '$.used_copilot_code_review_passive',
 ] %}
 {%- for counter in counters %}{% do paths.append('$.' ~ counter) %}{% endfor %}
+{#- what is read of each feature breakdown entry, in one parse of the entry -#}
+{%- set feature_paths = ['$.feature'] %}
+{%- for counter in counters %}{% do feature_paths.append('$.' ~ counter) %}{% endfor %}
 
 with
 
@@ -40,7 +43,10 @@ extracted as (
 
     select
         *,
-        coalesce(cast(_json_parts[1] as json[]), []) as features
+        list_transform(
+            coalesce(cast(_json_parts[1] as json[]), []),
+            lambda f: {{ json_fields('f', feature_paths) }}
+        ) as features
     from source
 
 ),
@@ -63,7 +69,7 @@ renamed as (
         {%- for counter in counters %}
         case
             when len(features) > 0
-                then list_sum(list_transform(features, lambda f: coalesce(cast(f ->> '{{ counter }}' as bigint), 0)))
+                then list_sum(list_transform(features, lambda f: coalesce(cast({{ json_field(feature_paths, '$.' ~ counter, 'f') }} as bigint), 0)))
             else coalesce(cast({{ json_field(paths, '$.' ~ counter) }} as bigint), 0)
         end as {{ counter }},
         {%- endfor %}
@@ -124,11 +130,12 @@ with_features as (
             list_transform(
                 list_filter(
                     features,
-                    lambda f: coalesce(cast(f ->> 'user_initiated_interaction_count' as bigint), 0) > 0
-                        or coalesce(cast(f ->> 'code_acceptance_activity_count' as bigint), 0) > 0
-                        or (f ->> 'feature' = 'agent_edit' and coalesce(cast(f ->> 'loc_added_sum' as bigint), 0) > 0)
+                    lambda f: coalesce(cast({{ json_field(feature_paths, '$.user_initiated_interaction_count', 'f') }} as bigint), 0) > 0
+                        or coalesce(cast({{ json_field(feature_paths, '$.code_acceptance_activity_count', 'f') }} as bigint), 0) > 0
+                        or ({{ json_field(feature_paths, '$.feature', 'f') }} = 'agent_edit'
+                            and coalesce(cast({{ json_field(feature_paths, '$.loc_added_sum', 'f') }} as bigint), 0) > 0)
                 ),
-                lambda f: f ->> 'feature'
+                lambda f: {{ json_field(feature_paths, '$.feature', 'f') }}
             ),
             case when used_cli then ['copilot_cli'] else [] end,
             case when used_copilot_cloud_agent then ['copilot_cloud_agent'] else [] end,
