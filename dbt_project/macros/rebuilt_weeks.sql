@@ -4,8 +4,9 @@
   inputs changed, instead of the person x tool x week grid of the company's whole history.
 
   What each such mart was last built from is kept in `week_inputs_built` (model, week_start, fingerprint):
-  a fingerprint of its daily input rows per week, and one row with week_start null for the inputs every week
-  reads (people and their teams, licenses, thresholds, the group-size floor, each tool's first week). A build
+  a fingerprint of its input rows per week (activity by day, licenses by the day they start), and one row
+  with week_start null for the inputs every week reads (people and their teams, thresholds, the group-size
+  floor, each tool's first day). A build
     - recomputes every week when there is no record or those whole-table inputs changed (a person who moves
       team moves every week's counts);
     - otherwise recomputes the weeks from the earliest week whose fingerprint changed, and at least from the
@@ -43,22 +44,41 @@
     )), 1, 15))::bit(60)::bigint) as varchar)
 {%- endmacro %}
 
-{#- The adoption marts' inputs, per week of activity (a query of week_start, fingerprint) -#}
+{#- The adoption marts' inputs per week (a query of week_start, fingerprint): the activity of each week, and
+    the licenses dated in it (a license counts from its week on, so a seat assigned today changes this week
+    and the later ones only). -#}
 {% macro adoption_week_inputs() -%}
+    with activity_weeks as (
+        select
+            cast({{ dbt.date_trunc('week', 'activity_date') }} as date) as week_start,
+            {{ rows_fingerprint(['person_key', 'tool', 'activity_date', 'actions', 'is_active', 'features_used']) }}
+                as fingerprint
+        from {{ ref('fct_ai_activity_daily') }}
+        group by cast({{ dbt.date_trunc('week', 'activity_date') }} as date)
+    ),
+    license_weeks as (
+        select
+            cast({{ dbt.date_trunc('week', 'licensed_at') }} as date) as week_start,
+            {{ rows_fingerprint(['person_key', 'tool', 'licensed_at']) }} as fingerprint
+        from {{ ref('int_person_tool_licenses') }}
+        where licensed_at is not null
+        group by cast({{ dbt.date_trunc('week', 'licensed_at') }} as date)
+    )
     select
-        cast({{ dbt.date_trunc('week', 'activity_date') }} as date) as week_start,
-        {{ rows_fingerprint(['person_key', 'tool', 'activity_date', 'actions', 'is_active', 'features_used']) }}
-            as fingerprint
-    from {{ ref('fct_ai_activity_daily') }}
-    group by cast({{ dbt.date_trunc('week', 'activity_date') }} as date)
+        coalesce(activity_weeks.week_start, license_weeks.week_start) as week_start,
+        coalesce(activity_weeks.fingerprint, '') || '/' || coalesce(license_weeks.fingerprint, '') as fingerprint
+    from activity_weeks
+    full outer join license_weeks on activity_weeks.week_start = license_weeks.week_start
 {%- endmacro %}
 
-{#- ... and those every week reads, as one text value (the segment thresholds only where the mart reads them) -#}
+{#- ... and those every week reads, as one text value (the segment thresholds only where the mart reads them):
+    each person's team (a person counts in every week, by their current team), the thresholds, each tool's
+    first day (where a tool's weeks start) and the group-size floor -#}
 {% macro adoption_whole_inputs(with_thresholds=true) -%}
     select
         coalesce((select {{ rows_fingerprint(['person_key', 'department', 'team']) }} from {{ ref('dim_people') }}), '')
-        || '/' || coalesce((select {{ rows_fingerprint(['person_key', 'tool', 'licensed_at']) }}
-                            from {{ ref('int_person_tool_licenses') }}), '')
+        || '/' || coalesce((select {{ rows_fingerprint(['person_key', 'tool']) }}
+                            from {{ ref('int_person_tool_licenses') }} where licensed_at is null), '')
         {%- if with_thresholds %}
         || '/' || coalesce((select {{ rows_fingerprint(['tool', 'power_min_active_weeks', 'power_min_weekly_actions',
                                                         'habitual_min_active_weeks', 'novice_min_weekly_actions',

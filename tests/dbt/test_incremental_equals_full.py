@@ -235,13 +235,27 @@ def test_adoption_marts_recompute_only_the_weeks_whose_inputs_changed(tmp_path):
     build()
     assert canary_weeks(db) == {mart: {FIRST_WEEK} for mart in ADOPTION_MARTS}
 
-    # 3. a new day in the first week: every week from it on
+    # 3. a seat assigned in the last week: the weeks from it, not the first
+    zone = LandingZone(str(landing))
+    seats = zone.read_batch(max(zone.manifests("github_copilot", "seats"), key=lambda m: m.batch_id))
+    seat = copy.deepcopy(fixture.seats(latest=True)[-2])
+    seat.update(created_at="2026-03-10T09:00:00Z",
+                assignee={"login": fixture.agent_login(8), "id": 5008, "type": "User", "site_admin": False})
+    fixture.write_batch(landing, "github_copilot", "seats", [*seats, seat], LATER + timedelta(minutes=30), "cw000004")
+    build()
+    assert canary_weeks(db) == {mart: {FIRST_WEEK} for mart in ADOPTION_MARTS}
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("select max(licensed_n) from marts.mart_adoption_weekly where week_start = '2026-03-09' "
+                       "and tool = 'github_copilot' and department = 'Support'").fetchone() == (7,)
+    con.close()
+
+    # 4. a new day in the first week: every week from it on
     day = fixture.copilot_day(2, date(2025, 12, 23), interactions=1, acceptances=0, suggestions=1)
     fixture.write_batch(landing, "github_copilot", "users_daily", [day], LATER + timedelta(hours=1), "cw000002")
     build()
     assert canary_weeks(db) == {mart: set() for mart in ADOPTION_MARTS}
 
-    # 4. no new activity, but an agent moves to Finance: every week's department counts move
+    # 5. no new activity, but an agent moves to Finance: every week's department counts move
     plant_canary(db, COHORT_WEEK)
     users = fixture.graph_users()
     users[1]["department"] = "Finance"
