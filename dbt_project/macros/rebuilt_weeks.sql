@@ -127,6 +127,13 @@
     {{ return("cast('" ~ first ~ "' as date)") }}
 {%- endmacro %}
 
+{#- ... for the adoption mart being built, with the inputs its config names (rebuilt_weeks_config): the model's
+    SQL and its strategy ask the same question of the same record. -#}
+{% macro adoption_first_week_to_rebuild() -%}
+    {{ return(first_week_to_rebuild(
+        adoption_week_inputs(), adoption_whole_inputs(config.get('week_inputs_with_thresholds')))) }}
+{%- endmacro %}
+
 {#- post-hooks: what the rows were built from replaces the previous record, in the rows' transaction -#}
 {% macro forget_week_inputs() -%}
     delete from {{ week_inputs_built_relation() }} where model = '{{ this.identifier }}'
@@ -144,8 +151,7 @@
     hand the week to its materialization. -#}
 {% macro get_incremental_rebuilt_weeks_sql(arg_dict) -%}
     {%- set columns = arg_dict['dest_columns'] | map(attribute='quoted') | join(', ') -%}
-    {%- set first = first_week_to_rebuild(
-        adoption_week_inputs(), adoption_whole_inputs(config.get('week_inputs_with_thresholds'))) -%}
+    {%- set first = adoption_first_week_to_rebuild() -%}
     delete from {{ arg_dict['target_relation'] }}
     {%- if first is not none %} where week_start >= {{ first }}{% endif %};
     insert into {{ arg_dict['target_relation'] }} ({{ columns }})

@@ -7,7 +7,7 @@
 -- from the 11 weeks before it.
 {%- set min_group_size = var('min_group_size') | int %}
 {{ config(**rebuilt_weeks_config(with_thresholds=true)) }}
-{%- set first_week = first_week_to_rebuild(adoption_week_inputs(), adoption_whole_inputs(with_thresholds=true)) %}
+{%- set first_week = adoption_first_week_to_rebuild() %}
 {%- set first_read = add_days('-77', first_week) if first_week is not none else none %}
 
 with

@@ -5,7 +5,7 @@
 -- Incremental by week (macros/rebuilt_weeks.sql): only the weeks from the first whose inputs changed.
 {%- set min_group_size = var('min_group_size') | int %}
 {{ config(**rebuilt_weeks_config(with_thresholds=false)) }}
-{%- set first_week = first_week_to_rebuild(adoption_week_inputs(), adoption_whole_inputs(with_thresholds=false)) %}
+{%- set first_week = adoption_first_week_to_rebuild() %}
 
 with
 
