@@ -234,3 +234,42 @@ def test_the_identity_map_joins_on_equality_only(warehouse, build_dir):
     plan = "\n".join(row[1] for row in warehouse.execute("explain " + compiled).fetchall())
     assert "HASH_JOIN" in plan.upper().replace(" ", "_")
     assert not re.search(r"nl[ _]join|nested[ _]loop|cross[ _]product", plan, re.IGNORECASE), plan
+
+
+def test_a_null_in_a_required_column_fails_the_build_and_names_the_column(warehouse, build_dir):
+    """The required columns of a model are checked in one node (not_null_columns): a null in any of them fails
+    it, and its rows name each column with nulls and how many; the untouched warehouse passes."""
+    import shutil
+
+    source = build_dir / "warehouse" / "outcomes.duckdb"
+    broken = build_dir / "nulls.duckdb"
+    shutil.copy(source, broken)
+    con = duckdb.connect(str(broken))
+    con.execute("update intermediate.int_kpi_items set item_date = null where item_id in "
+                "(select item_id from intermediate.int_kpi_items order by item_id limit 1)")
+    con.execute("update intermediate.int_kpi_items set kpi_value = null where item_id in "
+                "(select item_id from intermediate.int_kpi_items order by item_id desc limit 2)")
+    con.close()
+
+    def not_null_columns_test(db: Path) -> dict:
+        env = {**os.environ, "OUTCOMES_LANDING_ROOT": str(build_dir / "landing"), "OUTCOMES_WAREHOUSE_PATH": str(db),
+               "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+        target = build_dir / f"target-{db.stem}"
+        subprocess.run(
+            [str(DBT), "test", "--profiles-dir", str(PROJECT), "--project-dir", str(PROJECT), "--target", "duckdb",
+             "--target-path", str(target), "--log-path", str(build_dir / "logs"),
+             "--select", "int_kpi_items,test_name:not_null_columns", "--vars",
+             json.dumps(dbt_model_vars(PROJECT, workflows=fixture.WORKFLOWS, landing_streams=landing_streams()))],
+            cwd=PROJECT, env=env, capture_output=True, text=True, timeout=300,
+        )
+        [result] = [r for r in json.loads((target / "run_results.json").read_text())["results"]
+                    if r["unique_id"].startswith("test.")]
+        compiled = duckdb.connect(str(db), read_only=True)
+        rows = sorted(compiled.execute(result["compiled_code"]).fetchall())
+        compiled.close()
+        return {"status": result["status"], "rows": rows}
+
+    assert not_null_columns_test(broken) == {"status": "fail", "rows": [("item_date", 1), ("kpi_value", 2)]}
+    clean = build_dir / "clean.duckdb"
+    shutil.copy(source, clean)  # the fixture holds the warehouse open read-only
+    assert not_null_columns_test(clean) == {"status": "pass", "rows": []}
